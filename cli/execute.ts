@@ -1,0 +1,34 @@
+// One run, from options to exit code: plan, checks, reports. Shared by `run` and `lab`.
+import { loadPlan, type PlanOptions } from '../config/load.js';
+import type { RunPlan } from '../config/plan.js';
+import { renderConsole } from '../reporters/console.js';
+import { writeReports } from '../reporters/write.js';
+import { buildDocument } from '../runner/document.js';
+import { runChecks } from '../runner/run-checks.js';
+
+export interface RunOptions extends PlanOptions {
+  json?: string | undefined;
+  junit?: string | undefined;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_INTERNAL = 3;
+
+export async function executeRun(options: RunOptions): Promise<number> {
+  return executePlan(await loadPlan(options), options);
+}
+
+export async function executePlan(plan: RunPlan, options: RunOptions): Promise<number> {
+  const startedAt = new Date();
+  const { results, internalErrors } = await runChecks(plan);
+  const document = buildDocument(plan.profile, startedAt, results);
+  // Reports first: whatever else goes wrong, what was observed is written.
+  const toStdout = options.json === '-' || options.junit === '-';
+  await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) });
+  const color = Boolean(process.stdout.isTTY) && !toStdout && !process.env['NO_COLOR'];
+  (toStdout ? process.stderr : process.stdout).write(renderConsole(document, { color }));
+  for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
+  if (internalErrors.length > 0) return EXIT_INTERNAL;
+  return document.summary.failed > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+}

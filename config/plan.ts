@@ -1,0 +1,83 @@
+import type { CheckKind } from '../model/codes.js';
+
+/**
+ * The run plan: a profile or config file merged with the command line, every placeholder filled and every
+ * default applied. It is plain JSON because it crosses into the vitest worker through provide/inject.
+ */
+export interface RunPlan {
+  /** Profile name, or the config file's name when it extends none. */
+  profile: string;
+  /** Check kinds to run (--only); probes still run where a selected check needs them as a prerequisite. */
+  checks: CheckKind[];
+  /** DNS servers, in the order they are tried. */
+  resolvers: ResolverAddress[];
+  timeouts: Timeouts;
+  /** Connect to another port than the one an endpoint names (labs): { "443": 8443 }. */
+  portMap: Record<string, number>;
+  /** Answers that mean "blocked by DNS policy", besides 0.0.0.0 and ::. */
+  sinkholes: string[];
+  trust: TrustPlan;
+  /** How many network operations may be in flight at once. */
+  concurrency: number;
+  /** Explicit proxy, with where the setting came from; null when connections go direct. */
+  proxy: ProxyPlan | null;
+  endpoints: PlannedEndpoint[];
+}
+
+export interface ResolverAddress {
+  /** IP literal, IPv6 without brackets. */
+  host: string;
+  port: number;
+}
+
+export interface Timeouts {
+  dns: number;
+  connect: number;
+  tls: number;
+  http: number;
+}
+
+export interface TrustPlan {
+  /** PEM text of certificates accepted as expected trust anchors (--ca-file, trust.caFiles). */
+  caPems: string[];
+  /** Names of roots that the presented chain may anchor at (profile and trust.expectedIssuers). */
+  expectedIssuers: string[];
+}
+
+export type ProxySource = 'option' | 'config' | 'agent-config' | 'environment';
+
+export interface ProxyPlan {
+  /** The proxy URL, credentials included: it never leaves the process (reports show `display`). */
+  url: string;
+  /** The URL with any password replaced, for reports and logs. */
+  display: string;
+  source: ProxySource;
+  /** Hosts that bypass the proxy (NO_PROXY, bypasslist). */
+  bypass: string[];
+}
+
+/** What an endpoint asks to be checked beyond dns and tcp. */
+export type Expectation = 'tls' | 'http' | 'crl' | 'ocsp';
+
+export interface PlannedEndpoint {
+  /** Host name to resolve and connect to, placeholders filled. */
+  host: string;
+  /** Ports as the endpoint names them; the port map applies when connecting. */
+  ports: number[];
+  /** Ports on which a TLS handshake is due. */
+  tlsPorts: number[];
+  /** URL as configured (placeholders filled), null for the host + ports form. */
+  url: string | null;
+  /** The check that URL gets: tls for https, crl for *.crl paths, else http; null for host + ports. */
+  expect: Expectation | null;
+  purpose: string | null;
+  source: string | null;
+  /** Free-form tags, e.g. that a source dropped this entry. */
+  tags: string[];
+  /** Set when this concrete host stands in for a wildcard rule of the source (e.g. "*.msappproxy.net"). */
+  wildcard: string | null;
+  /** How the host was chosen for a wildcard: a placeholder the user filled, or a documented sample host. */
+  hostOrigin: 'literal' | 'placeholder' | 'sample';
+  /** Placeholders that no --var filled: the endpoint cannot be probed until they are. */
+  missingVars: string[];
+}

@@ -1,0 +1,56 @@
+// Opening a TCP connection with a deadline, and naming how it failed. Shared by every probe that connects:
+// a crl or tls check whose connection was refused carries TCP_REFUSED, like the tcp check itself.
+import net from 'node:net';
+import type { TcpCode } from '../model/codes.js';
+import { describeError } from './probe.js';
+
+export type ConnectFailureCode = Exclude<TcpCode, 'TCP_OK'>;
+
+export class ConnectFailure extends Error {
+  constructor(readonly code: ConnectFailureCode, detail: string) {
+    super(detail);
+  }
+}
+
+const UNREACHABLE_ERRNOS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN', 'EACCES', 'EPERM']);
+
+/** The tcp code for a socket error (or for the deadline, when `timedOut`). */
+export function classifyConnectError(error: unknown, timedOut: boolean): ConnectFailure {
+  if (error instanceof ConnectFailure) return error;
+  if (timedOut) return new ConnectFailure('TCP_TIMEOUT', 'no answer to the connection attempt before the deadline (filtered?)');
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (errno === 'ECONNREFUSED') return new ConnectFailure('TCP_REFUSED', 'connection refused (RST): nothing listens, or a firewall rejects');
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') return new ConnectFailure('TCP_RESET', 'the connection was reset right after it opened');
+  if (errno === 'ETIMEDOUT') return new ConnectFailure('TCP_TIMEOUT', 'the connection attempt timed out');
+  if (UNREACHABLE_ERRNOS.has(errno)) return new ConnectFailure('TCP_UNREACHABLE', `no route to the address (${errno})`);
+  return new ConnectFailure('TCP_UNREACHABLE', describeError(error));
+}
+
+/** Resolves with the connected socket, or rejects with a ConnectFailure. The caller owns the socket. */
+export function openConnection(address: string, port: number, signal: AbortSignal): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(classifyConnectError(undefined, true));
+    const socket = net.connect({ host: address, port, autoSelectFamily: false });
+    const onAbort = () => {
+      socket.destroy();
+      reject(classifyConnectError(undefined, true));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.removeListener('error', onError);
+      resolve(socket);
+    });
+    const onError = (error: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(classifyConnectError(error, false));
+    };
+    socket.once('error', onError);
+  });
+}
+
+/** "host:port" with IPv6 in brackets. */
+export function formatHostPort(address: string, port: number): string {
+  return net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}

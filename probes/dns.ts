@@ -1,0 +1,168 @@
+// The dns probe: follows a name's whole CNAME chain itself, for A and AAAA, asking again wherever an answer
+// stops (as it must against an authoritative-only server), and records every hop, TTL and domain suffix.
+import { getDomain } from 'tldts';
+import type { ResolverAddress } from '../config/plan.js';
+import type { DnsCode } from '../model/codes.js';
+import { exchange, normalizeName, type QueryOutcome, type QueryType } from './dns-wire.js';
+import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+
+/** CNAME hops followed before the chain counts as too long. */
+export const MAX_CNAME_HOPS = 16;
+
+export interface DnsHop {
+  name: string;
+  type: 'CNAME' | 'A' | 'AAAA';
+  value: string;
+  ttl: number;
+}
+
+export type DnsFailureCode = Exclude<DnsCode, 'DNS_OK' | 'DNS_SINKHOLE'>;
+
+export interface DnsFailure {
+  code: DnsFailureCode;
+  /** The name in the chain where resolution stopped. */
+  name: string;
+  queryType: QueryType;
+  detail: string;
+  /** The resolver whose answer this is ("host:port"), null when none answered. */
+  resolver: string | null;
+}
+
+export interface DnsEvidence {
+  name: string;
+  /** CNAME hops in order, then the address records of the last name. */
+  chain: DnsHop[];
+  addresses: string[];
+  /** Registrable domain of every name in the chain, in order of appearance: what suffix rules must allow. */
+  suffixes: string[];
+  /** Resolvers that answered. */
+  resolvers: string[];
+  /** Set when no address was found, or when one of A/AAAA failed while the other answered. */
+  failure: DnsFailure | null;
+  durationMs: number;
+}
+
+export interface DnsTarget {
+  name: string;
+  resolvers: ResolverAddress[];
+  /** Shared across a run so that each (name, type) is asked once, however many chains pass through it. */
+  cache: DnsQueryCache;
+}
+
+export type DnsQueryCache = Map<string, Promise<QueryOutcome>>;
+
+export function createDnsQueryCache(): DnsQueryCache {
+  return new Map();
+}
+
+export async function probeDns(target: DnsTarget, ctx: ProbeContext): Promise<DnsEvidence> {
+  const started = performance.now();
+  const name = normalizeName(target.name);
+  const [v4, v6] = await Promise.all([walkChain(name, 'A', target, ctx), walkChain(name, 'AAAA', target, ctx)]);
+  const chain = mergeChains(v4.hops, v6.hops);
+  const addresses = [...v4.addresses, ...v6.addresses];
+  return {
+    name,
+    chain,
+    addresses,
+    suffixes: suffixesOf([name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
+    resolvers: [...new Set([...v4.resolvers, ...v6.resolvers])],
+    failure: chooseFailure(v4, v6),
+    durationMs: elapsedSince(started),
+  };
+}
+
+interface ChainWalk {
+  hops: DnsHop[];
+  addresses: string[];
+  resolvers: string[];
+  failure: DnsFailure | null;
+}
+
+/** A definitive failure of the name itself outranks a transport failure of one address family. */
+function chooseFailure(v4: ChainWalk, v6: ChainWalk): DnsFailure | null {
+  const definitive = (walk: ChainWalk) => walk.failure && ['DNS_NXDOMAIN', 'DNS_CNAME_LOOP', 'DNS_CHAIN_TOO_LONG'].includes(walk.failure.code);
+  if (definitive(v4)) return v4.failure;
+  if (definitive(v6)) return v6.failure;
+  // NODATA for one family is normal (IPv4-only names); it only matters when neither family has addresses.
+  const real = (walk: ChainWalk) => (walk.failure?.code === 'DNS_NODATA' ? null : walk.failure);
+  if (v4.addresses.length === 0 && v6.addresses.length === 0) return real(v4) ?? real(v6) ?? v4.failure ?? v6.failure;
+  return real(v4) ?? real(v6);
+}
+
+async function walkChain(start: string, type: QueryType, target: DnsTarget, ctx: ProbeContext): Promise<ChainWalk> {
+  const hops: DnsHop[] = [];
+  const resolvers: string[] = [];
+  const visited = new Set([start]);
+  let current = start;
+  const fail = (code: DnsFailureCode, detail: string, resolver: string | null): ChainWalk =>
+    ({ hops, addresses: [], resolvers, failure: { code, name: current, queryType: type, detail, resolver } });
+
+  for (;;) {
+    const outcome = await askCached(current, type, target, ctx);
+    if (outcome.kind === 'error') return fail(outcome.code, outcome.detail, outcome.resolver);
+    resolvers.push(outcome.resolver);
+    const asked = current;
+    // Follow every CNAME this answer carries from the current name onwards.
+    for (let next = cnameOf(outcome, current); next; next = cnameOf(outcome, current)) {
+      hops.push({ name: current, type: 'CNAME', value: next.value, ttl: next.ttl });
+      if (visited.has(next.value)) {
+        return fail('DNS_CNAME_LOOP', `${current} points back to ${next.value}, already in the chain`, outcome.resolver);
+      }
+      if (hops.length > MAX_CNAME_HOPS) {
+        return fail('DNS_CHAIN_TOO_LONG', `more than ${MAX_CNAME_HOPS} CNAME hops`, outcome.resolver);
+      }
+      visited.add(next.value);
+      current = next.value;
+    }
+    if (outcome.rcode === 'NXDOMAIN') {
+      return fail('DNS_NXDOMAIN', `${current} does not exist (NXDOMAIN)`, outcome.resolver);
+    }
+    const records = outcome.answers.filter((record) => record.type === type && record.name === current);
+    if (records.length > 0) {
+      for (const record of records) hops.push({ name: current, type, value: record.value, ttl: record.ttl });
+      return { hops, addresses: records.map((record) => record.value), resolvers, failure: null };
+    }
+    // The answer stopped at a CNAME target without its addresses: ask for the target itself.
+    if (current !== asked) continue;
+    return fail('DNS_NODATA', `${current} exists but has no ${type} record`, outcome.resolver);
+  }
+}
+
+function cnameOf(outcome: Extract<QueryOutcome, { kind: 'answer' }>, name: string) {
+  return outcome.answers.find((record) => record.type === 'CNAME' && record.name === name);
+}
+
+/** Resolvers in turn: a definitive answer (NOERROR, NXDOMAIN) ends the search, a failure tries the next. */
+function askCached(name: string, type: QueryType, target: DnsTarget, ctx: ProbeContext): Promise<QueryOutcome> {
+  const key = `${type} ${name}`;
+  let pending = target.cache.get(key);
+  if (!pending) {
+    pending = askInTurn(name, type, target.resolvers, ctx);
+    target.cache.set(key, pending);
+  }
+  return pending;
+}
+
+async function askInTurn(name: string, type: QueryType, resolvers: readonly ResolverAddress[], ctx: ProbeContext): Promise<QueryOutcome> {
+  let first: QueryOutcome | undefined;
+  for (const resolver of resolvers) {
+    const outcome = await exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2);
+    if (outcome.kind === 'answer') return outcome;
+    first ??= outcome;
+    if (ctx.signal.aborted) break;
+  }
+  return first ?? { kind: 'error', code: 'DNS_TIMEOUT', detail: 'no resolver configured', resolver: '' };
+}
+
+/** Keeps the A chain and adds what only the AAAA chain saw (its CNAMEs are normally the same). */
+function mergeChains(v4: DnsHop[], v6: DnsHop[]): DnsHop[] {
+  const key = (hop: DnsHop) => `${hop.name} ${hop.type} ${hop.value}`;
+  const seen = new Set(v4.map(key));
+  return [...v4, ...v6.filter((hop) => !seen.has(key(hop)))];
+}
+
+/** The registrable domain (public suffix list, private section included: cloudapp.azure.com, trafficmanager.net). */
+export function suffixesOf(names: readonly string[]): string[] {
+  return [...new Set(names.map((name) => getDomain(name, { allowPrivateDomains: true }) ?? name))];
+}

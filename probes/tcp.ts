@@ -1,0 +1,52 @@
+// The tcp probe: does a TCP connection to one address and port open, and stay open for a moment?
+import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
+import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+
+/**
+ * How long an opened connection is watched for a reset. Devices that accept and then reset (a firewall
+ * policy applied after the handshake) do so within a round trip; a handshake alone would hide them.
+ */
+export const RESET_WATCH_MS = 50;
+
+export interface TcpTarget {
+  address: string;
+  /** The port actually connected to (after the port map). */
+  port: number;
+}
+
+export interface TcpEvidence {
+  address: string;
+  port: number;
+  /** Time to an established connection; null when none was established. */
+  connectMs: number | null;
+  failure: { code: ConnectFailureCode; detail: string } | null;
+}
+
+export async function probeTcp(target: TcpTarget, ctx: ProbeContext): Promise<TcpEvidence> {
+  const started = performance.now();
+  const base = { address: target.address, port: target.port };
+  try {
+    const socket = await openConnection(target.address, target.port, stepDeadline(ctx));
+    const connectMs = elapsedSince(started);
+    const reset = await watchForReset(socket);
+    socket.destroy();
+    return { ...base, connectMs, failure: reset ? { code: reset.code, detail: reset.message } : null };
+  } catch (error) {
+    const failure = classifyConnectError(error, false);
+    return { ...base, connectMs: null, failure: { code: failure.code, detail: failure.message } };
+  }
+}
+
+function watchForReset(socket: import('node:net').Socket) {
+  return new Promise<ReturnType<typeof classifyConnectError> | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), RESET_WATCH_MS);
+    const closedEarly = (error?: Error) => {
+      clearTimeout(timer);
+      resolve(error ? classifyConnectError(error, false) : null);
+    };
+    socket.once('error', closedEarly);
+    // A clean FIN right away is still an open port (many servers close idle connections): not a failure.
+    socket.once('end', () => closedEarly());
+    socket.resume();
+  });
+}

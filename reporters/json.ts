@@ -1,0 +1,9 @@
+import type { RunDocument } from '../model/result.js';
+
+/**
+ * The `--json` document (shared/interface.md, "JSON result document"), exactly as the model holds it.
+ * JSON.stringify escapes control characters and lone surrogates, so hostile evidence survives a round trip.
+ */
+export function renderJson(doc: RunDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

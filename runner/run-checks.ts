@@ -1,0 +1,80 @@
+// Runs the spec files of the plan's check kinds in vitest, in this process's control, and collects each
+// test's CheckResult. One worker without isolation: the specs share one observation session.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestCase, TestModule } from 'vitest/node';
+import { startVitest } from 'vitest/node';
+import type { Reporter } from 'vitest/reporters';
+import type { RunPlan } from '../config/plan.js';
+import { CHECK_KINDS } from '../model/codes.js';
+import type { CheckResult } from '../model/result.js';
+
+export interface ChecksOutcome {
+  results: CheckResult[];
+  /** Failures of the tool itself (a spec that crashed): the run exits 3, with the results it has. */
+  internalErrors: string[];
+}
+
+/** The compiled tree (dist/): vitest's root, so that include patterns stay relative. */
+const distRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Spec files for the plan's kinds, relative to distRoot. A kind whose spec does not exist yet has no file. */
+export function specFilesFor(plan: RunPlan): string[] {
+  return plan.checks.map((kind) => `specs/${kind}.spec.js`).filter((file) => existsSync(path.join(distRoot, file)));
+}
+
+export async function runChecks(plan: RunPlan): Promise<ChecksOutcome> {
+  const collector = new ResultCollector();
+  const include = specFilesFor(plan);
+  if (include.length === 0) return { results: [], internalErrors: [] };
+  const savedExitCode = process.exitCode;
+  const vitest = await startVitest('test', [], {
+    root: distRoot,
+    config: false,
+    include,
+    watch: false,
+    pool: 'threads',
+    maxWorkers: 1,
+    isolate: false,
+    fileParallelism: false,
+    // Tests only await results already in flight; the concurrency cap lives in the observation session.
+    maxConcurrency: 1_000_000,
+    // Every network step has its own deadline, so a test cannot hang on the network.
+    testTimeout: 0,
+    passWithNoTests: true,
+    provide: { plan },
+    reporters: [collector],
+  });
+  await vitest.close();
+  process.exitCode = savedExitCode; // vitest sets it on failed tests; the CLI decides the exit code
+  return { results: orderResults(collector.results, plan), internalErrors: collector.internalErrors };
+}
+
+class ResultCollector implements Reporter {
+  readonly results: CheckResult[] = [];
+  readonly internalErrors: string[] = [];
+
+  onTestCaseResult(testCase: TestCase): void {
+    const result = testCase.meta().result;
+    if (result) return void this.results.push(result);
+    const errors = testCase.result().errors ?? [];
+    this.internalErrors.push(`${testCase.fullName}: ${errors.map((e) => e.message).join('; ') || 'no result recorded'}`);
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {
+    for (const module of modules) {
+      for (const error of module.errors()) this.internalErrors.push(`${path.basename(module.moduleId)}: ${error.message}`);
+    }
+    for (const error of unhandledErrors) this.internalErrors.push(error.message ?? String(error));
+  }
+}
+
+/** Reports read best host by host in plan order, checks in their natural order within a host. */
+function orderResults(results: CheckResult[], plan: RunPlan): CheckResult[] {
+  const hostOrder = new Map(plan.endpoints.map((e, i) => [e.host, i] as const).reverse());
+  const kindOrder = new Map(CHECK_KINDS.map((kind, i) => [kind, i] as const));
+  const rank = (r: CheckResult) => hostOrder.get(r.host) ?? Number.MAX_SAFE_INTEGER;
+  return [...results].sort((a, b) => rank(a) - rank(b) || a.host.localeCompare(b.host)
+    || (kindOrder.get(a.check) ?? 0) - (kindOrder.get(b.check) ?? 0) || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,40 @@
+// Observations of one run: every probe result memoized by its target, so that each DNS name is resolved once
+// and each connection attempted once however many checks read it, all under one concurrency cap.
+import type { RunPlan } from '../config/plan.js';
+import { createDnsQueryCache, probeDns, type DnsEvidence } from '../probes/dns.js';
+import type { Probe, ProbeContext } from '../probes/probe.js';
+import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
+import { Limiter } from './limiter.js';
+
+export class ObservationSession {
+  private readonly limiter: Limiter;
+  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly dnsCache = createDnsQueryCache();
+
+  constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
+    this.limiter = new Limiter(plan.concurrency);
+  }
+
+  dns(host: string): Promise<DnsEvidence> {
+    return this.observe(`dns ${host}`, probeDns, { name: host, resolvers: this.plan.resolvers, cache: this.dnsCache }, this.plan.timeouts.dns);
+  }
+
+  /** `port` is the port the endpoint names; the connection goes to its mapped port. */
+  tcp(address: string, port: number): Promise<TcpEvidence> {
+    return this.observe(`tcp ${address} ${port}`, probeTcp, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
+  }
+
+  connectPort(port: number): number {
+    return this.plan.portMap[String(port)] ?? port;
+  }
+
+  private observe<T, E>(key: string, probe: Probe<T, E>, target: T, stepTimeoutMs: number): Promise<E> {
+    let pending = this.memo.get(key) as Promise<E> | undefined;
+    if (!pending) {
+      const ctx: ProbeContext = { stepTimeoutMs, signal: this.signal };
+      pending = this.limiter.run(() => probe(target, ctx));
+      this.memo.set(key, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,96 @@
+// What the specs share in one run: the plan, the observations, the hosts to check, and every check's result
+// memoized by id so that a check another check depends on (tcp on dns) is judged once.
+import type { PlannedEndpoint, RunPlan } from '../config/plan.js';
+import type { CheckKind, Code, Status } from '../model/codes.js';
+import type { CheckResult, Evidence } from '../model/result.js';
+import { ObservationSession } from '../runner/session.js';
+
+/** One host as the checks see it: the union of every endpoint that names it. */
+export interface HostPlan {
+  host: string;
+  ports: number[];
+  tlsPorts: number[];
+  endpoints: PlannedEndpoint[];
+  /** Placeholders no --var filled: nothing about this host can be probed. */
+  missingVars: string[];
+}
+
+export class CheckRun {
+  readonly hosts: HostPlan[];
+  private readonly results = new Map<string, Promise<CheckResult>>();
+
+  constructor(readonly plan: RunPlan, readonly observe: ObservationSession) {
+    this.hosts = groupByHost(plan.endpoints);
+  }
+
+  wants(kind: CheckKind): boolean {
+    return this.plan.checks.includes(kind);
+  }
+
+  /** The result of check `id`, judged once per run. */
+  once(id: string, judge: () => Promise<CheckResult>): Promise<CheckResult> {
+    let pending = this.results.get(id);
+    if (!pending) {
+      pending = judge();
+      this.results.set(id, pending);
+    }
+    return pending;
+  }
+}
+
+function groupByHost(endpoints: readonly PlannedEndpoint[]): HostPlan[] {
+  const byHost = new Map<string, HostPlan>();
+  for (const endpoint of endpoints) {
+    const entry = byHost.get(endpoint.host) ?? { host: endpoint.host, ports: [], tlsPorts: [], endpoints: [], missingVars: [] };
+    entry.endpoints.push(endpoint);
+    entry.ports = union(entry.ports, endpoint.ports);
+    entry.tlsPorts = union(entry.tlsPorts, endpoint.tlsPorts);
+    entry.missingVars = [...new Set([...entry.missingVars, ...endpoint.missingVars])];
+    byHost.set(endpoint.host, entry);
+  }
+  return [...byHost.values()];
+}
+
+function union(a: readonly number[], b: readonly number[]): number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** The fields that place a result: which check, on what. */
+export interface ResultSubject {
+  id: string;
+  check: CheckKind;
+  host: string;
+  address: string | null;
+  port: number | null;
+  url: string | null;
+}
+
+export interface Verdict {
+  status: Status;
+  code: Code;
+  message: string;
+  remediation?: string;
+}
+
+export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs: number, evidence: Evidence): CheckResult {
+  return { ...subject, ...verdict, remediation: verdict.remediation ?? '', durationMs, evidence };
+}
+
+/** A check that did not run because `prerequisite` did not pass: never shown as passed. */
+export function skippedFor(subject: ResultSubject, prerequisite: CheckResult | string): CheckResult {
+  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${prerequisite.status === 'skip' ? 'was skipped' : 'failed'} (${prerequisite.code})`;
+  return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: ${why}` }, 0, {
+    prerequisite: typeof prerequisite === 'string' ? prerequisite : prerequisite.id,
+  });
+}
+
+/** "203.0.113.7:443", noting a port-map redirection so the report never hides where it connected. */
+export function describeTarget(address: string, port: number, connectedPort: number): string {
+  const where = address.includes(':') ? `[${address}]` : address;
+  return connectedPort === port ? `${where}:${port}` : `${where}:${connectedPort} (port ${port} mapped)`;
+}
+
+/** "[::1]" style for ids. */
+export function addressInId(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

@@ -1,0 +1,90 @@
+// dns: the whole CNAME chain of a host resolves to at least one address that is not a sinkhole.
+import type { DnsEvidence, DnsFailure } from '../../probes/dns.js';
+import type { CheckResult, Evidence } from '../../model/result.js';
+import { makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
+
+/** Answers that mean "blocked by DNS policy" whatever the config says. */
+const ALWAYS_SINKHOLES = ['0.0.0.0', '::'];
+
+export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
+  const subject: ResultSubject = { id: `dns:${host.host}`, check: 'dns', host: host.host, address: null, port: null, url: null };
+  return run.once(subject.id, async () => {
+    if (host.missingVars.length > 0) return skippedFor(subject, missingVarsReason(host));
+    const evidence = await run.observe.dns(host.host);
+    return makeResult(subject, judgeDns(evidence, run.plan.sinkholes), evidence.durationMs, dnsEvidence(evidence, host));
+  });
+}
+
+function missingVarsReason(host: HostPlan): string {
+  const wildcard = host.endpoints.find((e) => e.wildcard)?.wildcard;
+  const vars = host.missingVars.map((name) => `--var ${name}=…`).join(' ');
+  return `${host.host} needs ${vars}${wildcard ? ` (it stands for ${wildcard})` : ''}`;
+}
+
+export function judgeDns(evidence: DnsEvidence, sinkholes: readonly string[]): Verdict {
+  const sinkholed = evidence.addresses.filter((a) => ALWAYS_SINKHOLES.includes(a) || sinkholes.includes(a));
+  if (sinkholed.length > 0) {
+    return {
+      status: 'fail',
+      code: 'DNS_SINKHOLE',
+      message: `${evidence.name} resolves to ${sinkholed.join(', ')}: blocked by DNS policy`,
+      remediation: `Allow ${evidence.suffixes.map((s) => `*.${s}`).join(', ')} in the DNS filtering policy (DNS security, RPZ or proxy DNS) that answers for this machine.`,
+    };
+  }
+  if (evidence.addresses.length > 0) {
+    const hops = evidence.chain.filter((hop) => hop.type === 'CNAME').length;
+    const resolved = `${evidence.name} resolves through ${hops} CNAME hop${hops === 1 ? '' : 's'} to ${evidence.addresses.join(', ')}`;
+    if (evidence.failure) {
+      return { status: 'warn', code: evidence.failure.code, message: `${resolved}, but ${describeFailure(evidence.failure)}`, remediation: remediationFor(evidence.failure, evidence) };
+    }
+    return { status: 'pass', code: 'DNS_OK', message: resolved };
+  }
+  const failure = evidence.failure ?? { code: 'DNS_NODATA', name: evidence.name, queryType: 'A', detail: 'no address', resolver: null };
+  return { status: 'fail', code: failure.code, message: describeFailure(failure), remediation: remediationFor(failure, evidence) };
+}
+
+function describeFailure(failure: DnsFailure): string {
+  const by = failure.resolver ? ` (resolver ${failure.resolver})` : '';
+  switch (failure.code) {
+    case 'DNS_NXDOMAIN': return `${failure.name} does not exist (NXDOMAIN)${by}`;
+    case 'DNS_NODATA': return `${failure.name} has no A or AAAA record${by}`;
+    case 'DNS_TIMEOUT': return `no answer for ${failure.name} ${failure.queryType} before the deadline${by}`;
+    default: return `${failure.name} ${failure.queryType}: ${failure.detail}${by}`;
+  }
+}
+
+function remediationFor(failure: DnsFailure, evidence: DnsEvidence): string {
+  const suffixes = evidence.suffixes.join(', ');
+  switch (failure.code) {
+    case 'DNS_NXDOMAIN':
+    case 'DNS_NODATA':
+      return `The public name exists; a DNS server on the path answers differently. Check conditional forwarders, split-horizon or stub zones for ${suffixes} on the resolver.`;
+    case 'DNS_TIMEOUT':
+      return 'Allow UDP and TCP port 53 from this machine to the resolver, or name a reachable resolver with --resolver.';
+    case 'DNS_SERVFAIL':
+      return `The resolver cannot complete the lookup: check its forwarders and that it may reach the servers authoritative for ${suffixes}.`;
+    case 'DNS_REFUSED':
+      return 'The resolver does not serve this machine: allow this machine in its recursion ACL, or name another with --resolver.';
+    case 'DNS_CNAME_LOOP':
+    case 'DNS_CHAIN_TOO_LONG':
+      return `A DNS server rewrites the chain for ${suffixes}: check local zones or DNS filtering policies that override these names.`;
+    case 'DNS_MALFORMED':
+      return 'Something between this machine and the resolver answers with non-DNS data: check DNS inspection or interception on the firewall.';
+  }
+}
+
+function dnsEvidence(evidence: DnsEvidence, host: HostPlan): Evidence {
+  const endpoint = host.endpoints[0];
+  return {
+    chain: evidence.chain.map((hop) => ({ ...hop })),
+    addresses: evidence.addresses,
+    suffixes: evidence.suffixes,
+    resolvers: evidence.resolvers,
+    failure: evidence.failure ? { ...evidence.failure } : null,
+    purpose: endpoint?.purpose ?? null,
+    source: endpoint?.source ?? null,
+    tags: [...new Set(host.endpoints.flatMap((e) => e.tags))],
+    wildcard: endpoint?.wildcard ?? null,
+    hostOrigin: endpoint?.hostOrigin ?? 'literal',
+  };
+}

@@ -1,0 +1,49 @@
+// Vitest glue shared by every spec file: the run plan arrives through provide/inject, each test carries its
+// CheckResult in task.meta for the reporters, and a failed check fails its test.
+import { inject, test } from 'vitest';
+import type { RunPlan } from '../config/plan.js';
+import type { CheckResult } from '../model/result.js';
+import { ObservationSession } from '../runner/session.js';
+import { CheckRun } from './check-run.js';
+import { startAllChecks } from './all-checks.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    plan: RunPlan;
+  }
+  export interface TaskMeta {
+    result?: CheckResult;
+  }
+}
+
+let current: CheckRun | undefined;
+
+/**
+ * The run shared by all spec files of this worker (the runner uses one worker without isolation). Every check
+ * starts at once, so a slow endpoint delays only its own results, whatever order the spec files run in.
+ */
+export function checkRun(): CheckRun {
+  if (!current) {
+    const plan = inject('plan');
+    current = new CheckRun(plan, new ObservationSession(plan));
+    startAllChecks(current);
+  }
+  return current;
+}
+
+export class CheckFailed extends Error {
+  constructor(result: CheckResult) {
+    super(`${result.code}: ${result.message}`);
+    this.name = 'CheckFailed';
+  }
+}
+
+/** One vitest test per check: it passes, fails or is skipped as the check's result says. */
+export function checkTest(id: string, produce: () => Promise<CheckResult>): void {
+  test(id, async (context) => {
+    const result = await produce();
+    context.task.meta.result = result;
+    if (result.status === 'fail') throw new CheckFailed(result);
+    if (result.status === 'skip') context.skip(result.message);
+  });
+}
