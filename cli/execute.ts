@@ -1,6 +1,7 @@
 // One run, from options to exit code: plan, checks, reports. Shared by `run` and `lab`.
 import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
+import type { RunDocument } from '../model/result.js';
 import { renderConsole } from '../reporters/console.js';
 import { writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
@@ -16,10 +17,10 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_INTERNAL = 3;
 
 export async function executeRun(options: RunOptions): Promise<number> {
-  return executePlan(await loadPlan(options), options);
+  return (await executePlan(await loadPlan(options), options)).exitCode;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions): Promise<number> {
+export async function executePlan(plan: RunPlan, options: RunOptions): Promise<{ exitCode: number; document: RunDocument }> {
   const startedAt = new Date();
   const { results, internalErrors } = await runChecks(plan);
   const document = buildDocument(plan.profile, startedAt, results);
@@ -29,6 +30,6 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<n
   const color = Boolean(process.stdout.isTTY) && !toStdout && !process.env['NO_COLOR'];
   (toStdout ? process.stderr : process.stdout).write(renderConsole(document, { color }));
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
-  if (internalErrors.length > 0) return EXIT_INTERNAL;
-  return document.summary.failed > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+  const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : document.summary.failed > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+  return { exitCode, document };
 }

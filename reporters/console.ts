@@ -63,8 +63,9 @@ function resultSection(title: string, results: readonly CheckResult[], paint: Pa
 
 function resultLines(result: CheckResult, paint: Paint): string[] {
   const { status } = result;
-  const fields = [result.check, result.host, target(result)].map((field) => shown(field)).filter((field) => field !== '');
-  const line = `  ${paint(status, MARKS[status])} ${fields.join('  ')}  ${paint(status, shown(result.code))}  ${shown(result.message, MESSAGE_MAX)}`;
+  const where = [result.check, result.host, target(result)].map((field) => shown(field)).filter((field) => field !== '');
+  const what = `${paint(status, shown(result.code))}  ${shown(result.message, MESSAGE_MAX)}`;
+  const line = `  ${paint(status, MARKS[status])} ${where.join('  ')}  ${what}`;
   return result.remediation === '' ? [line] : [line, `      → ${shown(result.remediation)}`];
 }
 

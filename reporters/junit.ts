@@ -19,7 +19,8 @@ export function renderJunit(doc: RunDocument): string {
   const report = packageBuilder.newBuilder().name('egress-preflight');
   const skipMessages: string[] = [];
   for (const [host, results] of groupByHost(doc.results)) {
-    const suite = report.testSuite().name(xmlSafe(host)).timestamp(xmlSafe(doc.startedAt)).time(seconds(totalMs(results)));
+    const suite = report.testSuite().name(xmlSafe(host)).timestamp(xmlSafe(doc.startedAt));
+    suite.time(seconds(totalMs(results)));
     addSuiteProperties(suite, doc, host, results);
     const names = new Set<string>();
     for (const result of results) {
@@ -27,7 +28,7 @@ export function renderJunit(doc: RunDocument): string {
       if (result.status === 'skip') skipMessages.push(headline(result));
     }
   }
-  return repairBuilderOutput(report.build(), skipMessages);
+  return `${repairBuilderOutput(report.build(), skipMessages)}\n`;
 }
 
 function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, results: readonly CheckResult[]): void {
@@ -45,7 +46,9 @@ function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, re
 
 function addTestCase(testCase: TestCase, result: CheckResult, name: string): void {
   testCase.className(xmlSafe(`egress-preflight.${result.check}`)).name(name).time(seconds(result.durationMs));
-  if (result.status === 'fail') testCase.failure(headline(result), xmlSafe(result.code)).stacktrace(characterData(failureText(result)));
+  if (result.status === 'fail') {
+    testCase.failure(headline(result), xmlSafe(result.code)).stacktrace(characterData(failureText(result)));
+  }
   if (result.status === 'skip') testCase.skipped();
   testCase.standardOutput(characterData(systemOut(result)));
 }
@@ -139,7 +142,10 @@ function repairBuilderOutput(xml: string, skipMessages: readonly string[]): stri
   const unwrapped = xml.replace(/<!\[CDATA\[([^>]*)\]\]>/g, '$1');
   const rootFixed = unwrapped.replace(/<testsuites\b([^>]*?) skipped="\d+"/, '<testsuites$1');
   let next = 0;
-  const repaired = rootFixed.replace(/<skipped\/>/g, () => `<skipped message="${attributeValue(skipMessages[next++] ?? '')}"/>`);
+  const repaired = rootFixed.replace(
+    /<skipped\/>/g,
+    () => `<skipped message="${attributeValue(skipMessages[next++] ?? '')}"/>`,
+  );
   if (next !== skipMessages.length) {
     throw new Error(`junit: the builder wrote ${next} <skipped/> elements for ${skipMessages.length} skipped results`);
   }

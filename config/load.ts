@@ -1,0 +1,572 @@
+// From a built-in profile, a config file and the command line to one RunPlan (config/plan.ts).
+// Every bad input ends in a one-line UsageError; config errors name the file, the line and the key.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
+import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
+import { UsageError } from './errors.js';
+import type { Expectation, PlannedEndpoint, ProxyPlan, ProxySource, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import { DEFAULT_PROFILE, packageRoot, profilePath } from './profiles.js';
+
+export interface PlanOptions {
+  profile?: string;
+  config?: string;
+  /** HOST[:PORT], IP literals only; IPv6 as [::1]:53 or bare. */
+  resolvers?: string[];
+  /** Each like "443=8443,80=8080". */
+  portMap?: string[];
+  /** Each like "tenant=contoso". */
+  vars?: string[];
+  /** Comma list of check kinds. */
+  only?: string;
+  timeout?: number;
+  concurrency?: number;
+  caFiles?: string[];
+  proxy?: string;
+  /** Where relative --config and --ca-file paths start (default: the process's working directory). */
+  cwd?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_CONCURRENCY = 256;
+const RESOLV_CONF = '/etc/resolv.conf';
+
+/** A config file or profile as config/schema.json admits it. */
+interface ConfigFile {
+  extends?: string;
+  resolvers?: string[];
+  proxy?: string;
+  portMap?: Record<string, number>;
+  vars?: Record<string, string>;
+  sinkholes?: string[];
+  timeouts?: Partial<Timeouts>;
+  trust?: { caFiles?: string[]; expectedIssuers?: string[] };
+  concurrency?: number;
+  endpoints?: EndpointEntry[];
+}
+
+type EndpointEntry = EndpointDetails & ({ url: string } | { host: string; ports: number[] });
+
+interface EndpointDetails {
+  purpose?: string;
+  source?: string;
+  tags?: string[];
+  expect?: Expectation;
+  wildcard?: string;
+  sample?: string;
+}
+
+/** An endpoint checked and normalised, its host still holding {placeholders}: vars are known only after merging. */
+interface EndpointTemplate extends Omit<PlannedEndpoint, 'host' | 'url' | 'hostOrigin' | 'missingVars'> {
+  host: string;
+  /** For the url form: what goes around the host when the URL is put back together. */
+  url: { scheme: string; rest: string } | null;
+  sample: string | null;
+}
+
+/** What one source (a profile, a config file, the command line) contributes; undefined: it says nothing. */
+interface Settings {
+  resolvers: ResolverAddress[] | undefined;
+  proxy: ProxyPlan | undefined;
+  portMap: Map<string, number>;
+  vars: Map<string, string>;
+  sinkholes: string[];
+  timeouts: Partial<Timeouts>;
+  caPems: string[];
+  expectedIssuers: string[];
+  concurrency: number | undefined;
+  endpoints: EndpointTemplate[];
+}
+
+interface Layer {
+  /** The built-in profile's name; null for a user's config file. */
+  profile: string | null;
+  /** The file as the user named it, for messages. */
+  label: string;
+  extends: string | undefined;
+  settings: Settings;
+}
+
+type Fail = (reason: string) => never;
+type Path = readonly (string | number)[];
+/** Throws a UsageError naming the file, the line of the value at `path` (or of `key` in the mapping there) and the path. */
+type Locate = (path: Path, reason: string, key?: string) => never;
+
+export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
+  const cwd = options.cwd ?? process.cwd();
+  const checks = parseChecks(options.only);
+  const layers = await readLayers(options, cwd);
+  const merged = [...layers.map((layer) => layer.settings), await commandLineSettings(options, cwd)].reduce(mergeSettings);
+  const top = layers[layers.length - 1];
+  if (merged.endpoints.length === 0) {
+    throw new UsageError(`${top?.label ?? 'config'}: no endpoints to check (add endpoints: or extends: a profile)`);
+  }
+  return {
+    profile: layers.find((layer) => layer.profile !== null)?.profile ?? basename(top?.label ?? 'config'),
+    checks,
+    resolvers: merged.resolvers ?? (await systemResolversOrFail()),
+    timeouts: { dns: DEFAULT_TIMEOUT_MS, connect: DEFAULT_TIMEOUT_MS, tls: DEFAULT_TIMEOUT_MS, http: DEFAULT_TIMEOUT_MS, ...merged.timeouts },
+    portMap: Object.fromEntries(merged.portMap),
+    sinkholes: merged.sinkholes,
+    trust: { caPems: merged.caPems, expectedIssuers: merged.expectedIssuers },
+    concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
+    proxy: merged.proxy ?? null,
+    endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Layers: profile(s) first, then the config file; the command line is merged on top in loadPlan.
+
+async function readLayers(options: PlanOptions, cwd: string): Promise<Layer[]> {
+  if (options.config === undefined) return readProfileChain(options.profile ?? DEFAULT_PROFILE, []);
+  const config = await readLayer(resolve(cwd, options.config), options.config, null);
+  // --profile replaces the file's extends: (the command line beats the config).
+  const base = options.profile ?? config.extends;
+  return base === undefined ? [config] : [...(await readProfileChain(base, [])), config];
+}
+
+async function readProfileChain(name: string, seen: string[]): Promise<Layer[]> {
+  if (seen.includes(name)) throw new UsageError(`profile "${name}" extends itself: ${[...seen, name].join(' -> ')}`);
+  const layer = await readLayer(profilePath(name), `config/profiles/${name}.yaml`, name);
+  return layer.extends === undefined ? [layer] : [...(await readProfileChain(layer.extends, [...seen, name])), layer];
+}
+
+async function readLayer(path: string, label: string, profile: string | null): Promise<Layer> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${label}: ${fileErrorText(error)}`);
+  }
+  const { file, at } = parseConfig(text, label);
+  if (file.extends !== undefined) profilePath(file.extends, (reason) => at(['extends'], reason));
+  return { profile, label, extends: file.extends, settings: await fileSettings(file, at, dirname(path)) };
+}
+
+async function fileSettings(file: ConfigFile, at: Locate, dir: string): Promise<Settings> {
+  const caFiles = file.trust?.caFiles ?? [];
+  const caPems = await Promise.all(caFiles.map((name, index) =>
+    readCertificates(resolve(dir, name), (reason) => at(['trust', 'caFiles', index], `${name}: ${reason}`))));
+  return {
+    resolvers: file.resolvers?.map((text, index) => parseResolver(text, (reason) => at(['resolvers', index], reason))),
+    proxy: file.proxy === undefined ? undefined : proxyPlan(file.proxy, 'config', (reason) => at(['proxy'], reason)),
+    portMap: new Map(Object.entries(file.portMap ?? {})),
+    vars: new Map(Object.entries(file.vars ?? {})),
+    sinkholes: (file.sinkholes ?? []).map((address, index) =>
+      isIP(address) !== 0 ? address : at(['sinkholes', index], `"${address}" is not an IP address`)),
+    timeouts: file.timeouts ?? {},
+    caPems: unique(caPems.flat()),
+    expectedIssuers: unique(file.trust?.expectedIssuers ?? []),
+    concurrency: file.concurrency,
+    endpoints: (file.endpoints ?? []).map((entry, index) =>
+      endpointTemplate(entry, (reason, key) => at(key === undefined ? ['endpoints', index] : ['endpoints', index, key], reason))),
+  };
+}
+
+async function commandLineSettings(options: PlanOptions, cwd: string): Promise<Settings> {
+  const caPems = await Promise.all((options.caFiles ?? []).map((name) =>
+    readCertificates(resolve(cwd, name), (reason) => usage(`--ca-file ${name}: ${reason}`))));
+  const timeout = options.timeout === undefined ? undefined : positiveInteger(options.timeout, '--timeout', 'milliseconds');
+  return {
+    resolvers: nonEmpty(options.resolvers)?.map((text) => parseResolver(text, (reason) => usage(`--resolver "${text}": ${reason}`))),
+    // The value may hold a password: the message does not repeat it.
+    proxy: options.proxy === undefined ? undefined : proxyPlan(options.proxy, 'option', (reason) => usage(`--proxy: ${reason}`)),
+    portMap: new Map((options.portMap ?? []).flatMap(parsePortMap)),
+    vars: new Map((options.vars ?? []).map(parseVar)),
+    sinkholes: [],
+    timeouts: timeout === undefined ? {} : { dns: timeout, connect: timeout, tls: timeout, http: timeout },
+    caPems: unique(caPems.flat()),
+    expectedIssuers: [],
+    concurrency: options.concurrency === undefined ? undefined : positiveInteger(options.concurrency, '--concurrency', 'operations'),
+    endpoints: [],
+  };
+}
+
+// How a later source (config over profile, command line over config) combines with an earlier one:
+// scalars replace, and so do resolvers (they belong to the site, a profile's would only get in the way);
+// portMap, vars and timeouts merge key by key; sinkholes, CA certificates and expected issuers add up;
+// endpoints are appended.
+function mergeSettings(earlier: Settings, later: Settings): Settings {
+  return {
+    resolvers: later.resolvers ?? earlier.resolvers,
+    proxy: later.proxy ?? earlier.proxy,
+    portMap: new Map([...earlier.portMap, ...later.portMap]),
+    vars: new Map([...earlier.vars, ...later.vars]),
+    sinkholes: unique([...earlier.sinkholes, ...later.sinkholes]),
+    timeouts: { ...earlier.timeouts, ...later.timeouts },
+    caPems: unique([...earlier.caPems, ...later.caPems]),
+    expectedIssuers: unique([...earlier.expectedIssuers, ...later.expectedIssuers]),
+    concurrency: later.concurrency ?? earlier.concurrency,
+    endpoints: [...earlier.endpoints, ...later.endpoints],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Config text: YAML (JSON is YAML too), validated by config/schema.json, errors pointed at a line.
+
+let validator: ValidateFunction<ConfigFile> | undefined;
+
+function configValidator(): ValidateFunction<ConfigFile> {
+  if (validator === undefined) {
+    // verbose: errors carry their schema, whose errorMessage (an annotation only) is the line a person sees.
+    // allErrors: an unknown key (often a typo) is the better message even when another rule failed first.
+    const ajv = new Ajv({ verbose: true, allErrors: true });
+    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as AnySchemaObject;
+    validator = ajv.compile<ConfigFile>(schema);
+  }
+  return validator;
+}
+
+function parseConfig(text: string, label: string): { file: ConfigFile; at: Locate } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const syntaxError = doc.errors[0];
+  if (syntaxError !== undefined) {
+    const line = syntaxError.linePos?.[0].line ?? 1;
+    // The parser's message continues with the position and a code excerpt: keep the first sentence.
+    const message = (syntaxError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new UsageError(`${label}:${line}: YAML syntax error: ${message}`);
+  }
+  const at: Locate = (path, reason, key) => {
+    const where = formatPath(path);
+    throw new UsageError(`${label}:${lineOf(doc, lineCounter, path, key)}: ${where === '' ? '' : `${where}: `}${reason}`);
+  };
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (error) {
+    // e.g. too many alias expansions
+    return at([], error instanceof Error ? error.message : String(error));
+  }
+  const validate = configValidator();
+  if (validate(data)) return { file: data, at };
+  const error = mostTelling(validate.errors ?? []);
+  if (error === undefined) return at([], 'does not match config/schema.json');
+  const { path, key, reason } = describeSchemaError(error, data);
+  return at(path, reason, key);
+}
+
+/**
+ * An unknown key first; otherwise the first error as the rule that failed states it: a composite rule (anyOf,
+ * not, propertyNames) rather than its branches, which sit below it in the schema or name the propertyName.
+ */
+function mostTelling(errors: ErrorObject[]): ErrorObject | undefined {
+  const outermost = errors.filter((error) => error.propertyName === undefined &&
+    !errors.some((other) => other !== error && error.schemaPath.startsWith(`${other.schemaPath}/`)));
+  return outermost.find((error) => error.keyword === 'additionalProperties') ?? outermost[0];
+}
+
+function describeSchemaError(error: ErrorObject, data: unknown): { path: Path; key?: string; reason: string } {
+  const path = pointerToPath(error.instancePath, data);
+  const errorMessage: unknown = error.parentSchema?.['errorMessage'];
+  const custom = typeof errorMessage === 'string' ? errorMessage : undefined;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params['additionalProperty']);
+      return { path, key, reason: `unknown key "${key}"` };
+    }
+    case 'propertyNames': {
+      const key = String(error.params['propertyName']);
+      return { path, key, reason: `key "${key}" is not allowed${custom === undefined ? '' : `: ${custom}`}` };
+    }
+    case 'enum': {
+      const allowed: unknown = error.params['allowedValues'];
+      return { path, reason: `must be one of ${Array.isArray(allowed) ? allowed.join(', ') : '?'}` };
+    }
+    default:
+      return { path, reason: custom ?? error.message ?? 'is not valid' };
+  }
+}
+
+/** "/endpoints/2/url" to ['endpoints', 2, 'url']: array positions become numbers, as the data says. */
+function pointerToPath(pointer: string, data: unknown): Path {
+  const path: (string | number)[] = [];
+  let value = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(value)) {
+      path.push(Number(segment));
+      value = value[Number(segment)];
+    } else {
+      path.push(segment);
+      value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
+    }
+  }
+  return path;
+}
+
+function formatPath(path: Path): string {
+  return path.reduce<string>((text, segment) =>
+    typeof segment === 'number' ? `${text}[${segment}]` : text === '' ? segment : `${text}.${segment}`, '');
+}
+
+/** The line of the value at `path`, or of `key` in the mapping there; as near as the document allows. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: Path, key?: string): number {
+  let node: unknown = doc.contents;
+  let offset = startOf(node) ?? 0;
+  for (const segment of path) {
+    const child = childOf(node, segment);
+    if (child === undefined) break;
+    node = child.node;
+    offset = child.start ?? offset;
+  }
+  if (key !== undefined && isMap(node)) offset = startOf(pairOf(node, key)?.key) ?? offset;
+  return lineCounter.linePos(offset).line;
+}
+
+function childOf(node: unknown, segment: string | number): { node: unknown; start: number | undefined } | undefined {
+  if (isMap(node)) {
+    const pair = pairOf(node, segment);
+    // A block value starts on the line after its key: point at the value, or at the key when it has none.
+    return pair === undefined ? undefined : { node: pair.value, start: startOf(pair.value) ?? startOf(pair.key) };
+  }
+  if (isSeq(node)) {
+    const item: unknown = node.items[Number(segment)];
+    return item === undefined ? undefined : { node: item, start: startOf(item) };
+  }
+  return undefined;
+}
+
+function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
+  return map.items.find((pair): pair is Pair => isScalar(pair.key) && String(pair.key.value) === String(key));
+}
+
+function startOf(node: unknown): number | undefined {
+  return isNode(node) ? node.range?.[0] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Endpoints
+
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g;
+/** http(s)://HOST[:PORT][/path…], the host possibly with {placeholders} or a bracketed IPv6 literal. */
+const URL_SHAPE = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^/?#:@[\]]+)((?::\d*)?(?:[/?#].*)?)$/i;
+const HOST_NAME = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
+
+function endpointTemplate(entry: EndpointEntry, fail: (reason: string, key?: string) => never): EndpointTemplate {
+  const shape = 'url' in entry ? urlShape(entry.url, entry.expect, fail) : hostShape(entry.host, entry.ports, entry.expect, fail);
+  checkHost(shape.host, 'url' in entry ? 'url' : 'host', entry, fail);
+  return {
+    ...shape,
+    purpose: entry.purpose ?? null,
+    source: entry.source ?? null,
+    tags: entry.tags ?? [],
+    wildcard: entry.wildcard ?? null,
+    sample: entry.sample ?? null,
+  };
+}
+
+type EndpointShape = Pick<EndpointTemplate, 'host' | 'url' | 'ports' | 'tlsPorts' | 'expect'>;
+
+function urlShape(url: string, expect: Expectation | undefined, fail: (reason: string, key?: string) => never): EndpointShape {
+  const match = URL_SHAPE.exec(url);
+  if (match === null) return fail('url must be http:// or https://, a host and an optional port and path (no credentials)', 'url');
+  const [, scheme = '', hostPart = '', rest = ''] = match;
+  let parsed: URL;
+  try {
+    parsed = new URL(`${scheme}://${hostPart.replace(PLACEHOLDER, 'x')}${rest}`);
+  } catch {
+    return fail(`"${url}" is not a valid URL`, 'url');
+  }
+  const https = parsed.protocol === 'https:';
+  const port = parsed.port === '' ? (https ? 443 : 80) : Number(parsed.port);
+  if (port < 1) fail('url port must be 1-65535', 'url');
+  if (https && expect !== undefined && expect !== 'tls') fail(`expect: ${expect} needs an http:// URL (https gets the tls check)`, 'expect');
+  if (!https && expect === 'tls') fail('expect: tls needs an https:// URL', 'expect');
+  return {
+    host: hostPart.replace(/^\[(.*)\]$/, '$1'),
+    url: { scheme, rest },
+    ports: [port],
+    tlsPorts: https ? [port] : [],
+    expect: expect ?? (https ? 'tls' : parsed.pathname.toLowerCase().endsWith('.crl') ? 'crl' : 'http'),
+  };
+}
+
+function hostShape(host: string, ports: number[], expect: Expectation | undefined, fail: (reason: string, key?: string) => never): EndpointShape {
+  if (expect !== undefined && expect !== 'tls') fail(`expect: ${expect} needs a url (host + ports may only say tls)`, 'expect');
+  // Only 443 is taken for TLS by default: other ports (5671 AMQP, 8080) say so with expect: tls.
+  return { host, url: null, ports, tlsPorts: expect === 'tls' ? ports : ports.filter((port) => port === 443), expect: null };
+}
+
+function checkHost(host: string, hostKey: string, entry: EndpointDetails, fail: (reason: string, key?: string) => never): void {
+  const probe = host.replace(PLACEHOLDER, 'x');
+  if (/[{}]/.test(probe)) fail(`"${host}": a placeholder is {name}, the name a letter then letters, digits, '-' or '_'`, hostKey);
+  if (!HOST_NAME.test(probe) && isIP(probe) === 0) fail(`"${host}" is not a host name or IP address`, hostKey);
+  if (entry.wildcard !== undefined) {
+    const suffix = entry.wildcard.slice(1).toLowerCase();
+    if (!host.toLowerCase().endsWith(suffix)) fail(`host "${host}" is not under ${entry.wildcard}`, 'wildcard');
+    if (entry.sample !== undefined && !entry.sample.toLowerCase().endsWith(suffix)) {
+      fail(`sample "${entry.sample}" is not under ${entry.wildcard}`, 'sample');
+    }
+  }
+  if (entry.sample !== undefined && placeholdersOf(host).length === 0) {
+    fail('sample only applies to a host with a {placeholder}', 'sample');
+  }
+}
+
+function placeholdersOf(host: string): string[] {
+  return unique([...host.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''));
+}
+
+function planEndpoint(template: EndpointTemplate, vars: Map<string, string>): PlannedEndpoint {
+  const { url, sample, ...rest } = template;
+  const placeholders = placeholdersOf(template.host);
+  const missingVars = placeholders.filter((name) => !vars.has(name));
+  let host = template.host;
+  let hostOrigin: PlannedEndpoint['hostOrigin'] = placeholders.length === 0 ? 'literal' : 'placeholder';
+  if (missingVars.length === 0) {
+    host = template.host.replace(PLACEHOLDER, (whole, name: string) => vars.get(name) ?? whole);
+  } else if (sample !== null) {
+    host = sample;
+    hostOrigin = 'sample';
+  }
+  return {
+    ...rest,
+    host,
+    url: url === null ? null : `${url.scheme}://${isIPv6(host) ? `[${host}]` : host}${url.rest}`,
+    hostOrigin,
+    missingVars: hostOrigin === 'sample' ? [] : missingVars,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Values from the command line and the config
+
+function parseResolver(text: string, fail: Fail): ResolverAddress {
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  const colons = text.split(':').length - 1;
+  const [host = '', portText] = bracketed !== null ? [bracketed[1], bracketed[2]] : colons > 1 ? [text] : text.split(':');
+  const validHost = bracketed !== null || colons > 1 ? isIPv6(host) : isIPv4(host);
+  if (!validHost) {
+    fail(isIP(host) === 0 && HOST_NAME.test(host)
+      ? 'a resolver must be an IP address (a name would need a resolver itself)'
+      : 'expected IP[:PORT], IPv6 as [::1]:53');
+  }
+  const port = portText === undefined ? 53 : parsePort(portText);
+  return port === undefined ? fail('port must be 1-65535') : { host, port };
+}
+
+/**
+ * The nameservers of a resolv.conf text. Scope ids (fe80::1%eth0) are dropped: the plan holds bare IP literals.
+ */
+export function systemResolvers(resolvConf: string): ResolverAddress[] {
+  const resolvers: ResolverAddress[] = [];
+  for (const line of resolvConf.split('\n')) {
+    const [keyword, address] = line.trim().split(/\s+/);
+    const host = address?.replace(/%.*$/, '');
+    if (keyword === 'nameserver' && host !== undefined && isIP(host) !== 0) resolvers.push({ host, port: 53 });
+  }
+  return resolvers;
+}
+
+async function systemResolversOrFail(): Promise<ResolverAddress[]> {
+  const text = await readFile(RESOLV_CONF, 'utf8').catch(() => '');
+  const resolvers = systemResolvers(text);
+  if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF}: pass --resolver HOST[:PORT]`);
+  return resolvers;
+}
+
+function proxyPlan(text: string, source: ProxySource, fail: Fail): ProxyPlan {
+  const shape = 'expected http://[user:pass@]host:port';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(shape);
+  }
+  if (url.protocol !== 'http:' || url.hostname === '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') fail(shape);
+  const credentials = url.username === '' ? '' : `${url.username}${url.password === '' ? '' : ':***'}@`;
+  return { url: text, display: `${url.protocol}//${credentials}${url.host}`, source, bypass: [] };
+}
+
+function parsePortMap(text: string): [string, number][] {
+  return text.split(',').map((pair) => {
+    const [from = '', to = '', extra] = pair.split('=');
+    const fromPort = parsePort(from.trim());
+    const toPort = parsePort(to.trim());
+    if (fromPort === undefined || toPort === undefined || extra !== undefined) {
+      return usage(`--port-map "${text}": expected PORT=PORT[,PORT=PORT…]`);
+    }
+    return [String(fromPort), toPort];
+  });
+}
+
+// Same rules as varName and varValue in config/schema.json: a value ends up inside a host name.
+const VAR_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const VAR_VALUE = /^[A-Za-z0-9_.-]+$/;
+
+function parseVar(text: string): [string, string] {
+  const equals = text.indexOf('=');
+  const name = text.slice(0, equals);
+  const value = text.slice(equals + 1);
+  if (equals < 0 || !VAR_NAME.test(name) || !VAR_VALUE.test(value)) {
+    return usage(`--var "${text}": expected KEY=VALUE, the value part of a host name (letters, digits, '-', '.', '_')`);
+  }
+  return [name, value];
+}
+
+function parseChecks(only: string | undefined): CheckKind[] {
+  if (only === undefined) return [...CHECK_KINDS];
+  const known = `known: ${CHECK_KINDS.join(', ')}`;
+  const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.find((name) => !(CHECK_KINDS as readonly string[]).includes(name));
+  if (unknown !== undefined) usage(`--only "${only}": unknown check kind "${unknown}" (${known})`);
+  if (names.length === 0) usage(`--only "${only}": name at least one check kind (${known})`);
+  return CHECK_KINDS.filter((kind) => names.includes(kind));
+}
+
+async function readCertificates(path: string, fail: Fail): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read: ${fileErrorText(error)}`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) fail('no PEM certificate in it');
+  if (!pems.every(parsesAsCertificate)) fail('a PEM certificate in it does not parse');
+  return pems;
+}
+
+function parsesAsCertificate(pem: string): boolean {
+  try {
+    return new X509Certificate(pem).subject !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function parsePort(text: string): number | undefined {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : 0;
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+function positiveInteger(value: number, option: string, unit: string): number {
+  return Number.isInteger(value) && value >= 1 ? value : usage(`${option} ${value}: expected a whole number of ${unit}, at least 1`);
+}
+
+function fileErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function nonEmpty<T>(values: T[] | undefined): T[] | undefined {
+  return values === undefined || values.length === 0 ? undefined : values;
+}

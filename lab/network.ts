@@ -1,0 +1,92 @@
+// The embedded lab network: one DNS server and, for every host of a plan, its own loopback address with
+// listeners on the plan's ports (mapped to high ports), some of them broken as lab/scenario.ts says.
+import { createHash } from 'node:crypto';
+import type { ResolverAddress } from '../config/plan.js';
+import { startLabDnsServer, type LabDnsServer, type LabName } from './dns-server.js';
+import { loopbackAddress } from './loopback.js';
+import { LAB_FAULTS, type LabFault } from './scenario.js';
+import { findSharedFreePort, startTcpListener } from './tcp-listeners.js';
+
+export interface LabHost {
+  host: string;
+  ports: readonly number[];
+}
+
+export interface LabNetwork {
+  resolver: ResolverAddress;
+  /** "443" → the high port every fixture listens on instead. */
+  portMap: Record<string, number>;
+  /** Hosts the lab breaks on purpose, with the fault it gives them. */
+  faults: Map<string, LabFault>;
+  dns: LabDnsServer;
+  close(): Promise<void>;
+}
+
+interface Closeable {
+  close(): Promise<void>;
+}
+
+/** The host that also answers on IPv6 (::1), so the lab shows a dual-stack endpoint. */
+const DUAL_STACK_HOST = 'login.microsoftonline.com';
+
+export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNetwork> {
+  const addresses = new Map(hosts.map((h, i) => [h.host, loopbackAddress(i + 1)] as const));
+  const ports = [...new Set(hosts.flatMap((h) => h.ports))].sort((a, b) => a - b);
+  const listening = [...addresses.values(), '::1'];
+  const portMap: Record<string, number> = {};
+  const opened: Closeable[] = [];
+  const faults = new Map<string, LabFault>();
+  try {
+    for (const port of ports) portMap[String(port)] = await findSharedFreePort(listening);
+    const zone: Record<string, LabName> = {};
+    for (const { host, ports: hostPorts } of hosts) {
+      const fault = LAB_FAULTS[host]?.fault ?? null;
+      if (fault) faults.set(host, fault);
+      const address = addresses.get(host) ?? '';
+      Object.assign(zone, zoneFor(host, address, fault));
+      for (const port of hostPorts) {
+        const mapped = portMap[String(port)] ?? port;
+        const behaviour = fault && 'port' in fault && fault.port === port ? fault.kind : 'tcp-accept';
+        if (behaviour === 'tcp-refused') continue; // nothing listens: the connection is refused
+        opened.push(await startTcpListener(address, mapped, behaviour === 'tcp-reset' ? 'reset' : 'accept'));
+        if (host === DUAL_STACK_HOST) opened.push(await startTcpListener('::1', mapped, 'accept'));
+      }
+    }
+    const dns = await startLabDnsServer({ zone });
+    opened.push(dns);
+    return {
+      resolver: { host: dns.host, port: dns.port },
+      portMap,
+      faults,
+      dns,
+      close: async () => void (await Promise.all(opened.map((o) => o.close()))),
+    };
+  } catch (error) {
+    await Promise.all(opened.map((o) => o.close()));
+    throw error;
+  }
+}
+
+/**
+ * Names for one host: a CNAME chain through other suffixes (as Microsoft's chained records do), ending at the
+ * host's loopback address, unless a DNS fault says otherwise.
+ */
+function zoneFor(host: string, address: string, fault: LabFault | null): Record<string, LabName> {
+  const slug = createHash('sha256').update(host).digest('hex').slice(0, 8);
+  const edge = `${slug}.privatelink.lab-identity.net`;
+  const pool = `${slug}.tm.lab-edge.trafficmanager.net`;
+  const cname = (value: string) => ({ records: [{ type: 'CNAME' as const, value }] });
+  switch (fault?.kind) {
+    case 'dns-sinkhole':
+      return { [host]: { records: [{ type: 'A', value: '0.0.0.0' }] } };
+    case 'dns-nxdomain-mid-chain':
+      return { [host]: cname(edge), [edge]: cname(pool) }; // pool is missing from the zone
+    case 'dns-servfail':
+      return { [host]: { respond: 'servfail' } };
+    default: {
+      const records: LabName['records'] = [{ type: 'A', value: address }];
+      if (host === DUAL_STACK_HOST) records.push({ type: 'AAAA', value: '::1' });
+      return { [host]: cname(edge), [edge]: cname(pool), [pool]: { records } };
+    }
+  }
+}

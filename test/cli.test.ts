@@ -1,0 +1,202 @@
+// The command line as users and pipelines meet it: exit codes, one-line errors, reports, the lab, deadlines.
+// Runs the built CLI (npm test builds first).
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
+import { loopbackAddress } from '../lab/loopback.js';
+import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
+import type { RunDocument } from '../model/result.js';
+import { projectRoot } from './support/netns.js';
+import { validateJunit } from './support/xsd.js';
+
+const cli = path.join(projectRoot, 'dist', 'cli', 'main.js');
+const work = mkdtempSync(path.join(os.tmpdir(), 'preflight-cli-'));
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function preflight(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+function file(name: string, text: string): string {
+  const target = path.join(work, name);
+  writeFileSync(target, text);
+  return target;
+}
+
+/** A usage error: exit 2, exactly one line on stderr, no stack trace. */
+function expectUsageError(run: CliRun, pattern: RegExp) {
+  expect(run.code).toBe(2);
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('bad input: exit 2 with one clear line', () => {
+  it('a missing config file', async () => {
+    expectUsageError(await preflight(['-c', 'nope.yaml', '--resolver', '127.0.0.1']), /^preflight: .*nope\.yaml/);
+  });
+  it('a YAML syntax error names the line', async () => {
+    const bad = file('syntax.yaml', 'endpoints:\n  - url: https://a.example\n    purpose: [unclosed\n');
+    expectUsageError(await preflight(['-c', bad, '--resolver', '127.0.0.1']), /syntax\.yaml:\d+/);
+  });
+  it('an unknown key names the file, line and key', async () => {
+    const bad = file('unknown.yaml', 'endpoints:\n  - host: a.example\n    prots: [443]\n');
+    expectUsageError(await preflight(['-c', bad, '--resolver', '127.0.0.1']), /unknown\.yaml:3.*prots/);
+  });
+  it('an invalid config value', async () => {
+    const bad = file('invalid.yaml', 'timeouts: { dns: "soon" }\nendpoints: []\n');
+    expectUsageError(await preflight(['-c', bad, '--resolver', '127.0.0.1']), /invalid\.yaml:1.*dns/);
+  });
+  it('an unknown profile', async () => {
+    expectUsageError(await preflight(['-p', 'no-such-profile', '--resolver', '127.0.0.1']), /no-such-profile/);
+  });
+  it('a bad --resolver', async () => {
+    expectUsageError(await preflight(['--resolver', 'not an address']), /--resolver/);
+  });
+  it('a bad --port-map', async () => {
+    expectUsageError(await preflight(['--port-map', '443=abc', '--resolver', '127.0.0.1']), /--port-map/);
+  });
+  it('an unknown option', async () => {
+    expectUsageError(await preflight(['--frobnicate']), /frobnicate/);
+  });
+  it('an unknown check kind in --only', async () => {
+    expectUsageError(await preflight(['--only', 'dns,ping', '--resolver', '127.0.0.1']), /ping/);
+  });
+});
+
+describe('help and profiles', () => {
+  it('--help shows the commands and examples', async () => {
+    const run = await preflight(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('preflight lab');
+    expect(run.stdout).toContain('--junit');
+    expect(run.stdout).toContain('Examples:');
+  });
+  it('profiles lists the three built-in profiles, the default marked', async () => {
+    const run = await preflight(['profiles']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/entra-cloud-sync \(default\)/);
+    expect(run.stdout).toContain('entra-private-network-connector');
+    expect(run.stdout).toContain('entra-connect-health');
+    expect(run.stdout).toContain('msappproxy.net');
+  });
+});
+
+describe('a run against lab fixtures', () => {
+  let dns: LabDnsServer;
+  const listeners: LabTcpListener[] = [];
+  let port: number;
+  const up = loopbackAddress(301);
+  const down = loopbackAddress(302);
+
+  beforeAll(async () => {
+    port = await findSharedFreePort([up, down]);
+    listeners.push(await startTcpListener(up, port, 'accept'));
+    dns = await startLabDnsServer({
+      zone: {
+        'up.lab.test': { records: [{ type: 'CNAME', value: 'edge.lab.example' }] },
+        'edge.lab.example': { records: [{ type: 'A', value: up }] },
+        'down.lab.test': { records: [{ type: 'A', value: down }] },
+        'gone.lab.test': { respond: 'nxdomain' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await dns.close();
+    await Promise.all(listeners.map((l) => l.close()));
+  });
+
+  it('writes JSON and JUnit, exits 1 on a failed check, and skips what depends on it', async () => {
+    const config = file('lab-run.yaml', [
+      'endpoints:',
+      '  - host: up.lab.test',
+      '    ports: [443]',
+      '  - host: down.lab.test',
+      '    ports: [443]',
+      '  - host: gone.lab.test',
+      '    ports: [443]',
+    ].join('\n'));
+    const json = path.join(work, 'run.json');
+    const junit = path.join(work, 'run.xml');
+    const run = await preflight(['-c', config, '--resolver', `127.0.0.1:${dns.port}`, '--port-map', `443=${port}`, '--json', json, '--junit', junit]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+    const byId = new Map(doc.results.map((r) => [r.id, r]));
+    expect(byId.get('dns:up.lab.test')).toMatchObject({ status: 'pass', code: 'DNS_OK' });
+    expect(byId.get('dns:up.lab.test')?.evidence['chain']).toEqual([
+      { name: 'up.lab.test', type: 'CNAME', value: 'edge.lab.example', ttl: 300 },
+      { name: 'edge.lab.example', type: 'A', value: up, ttl: 300 },
+    ]);
+    expect(byId.get(`tcp:up.lab.test@${up}:443`)).toMatchObject({ status: 'pass', code: 'TCP_OK', address: up, port: 443 });
+    expect(byId.get(`tcp:down.lab.test@${down}:443`)).toMatchObject({ status: 'fail', code: 'TCP_REFUSED' });
+    expect(byId.get('tcp:gone.lab.test:443')).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: dns check failed (DNS_NXDOMAIN)' });
+    expect(doc.summary).toEqual({ total: 6, passed: 3, failed: 2, warned: 0, skipped: 1 });
+    expect(validateJunit(junit)).toBe('');
+    expect(run.stdout).toMatch(/^3 passed, 2 failed, 0 warned, 1 skipped$/m);
+  });
+
+  it('--only dns runs the dns checks alone; --json - writes the document to stdout', async () => {
+    const config = file('only.yaml', 'endpoints:\n  - host: up.lab.test\n    ports: [443]\n');
+    const run = await preflight(['-c', config, '--resolver', `127.0.0.1:${dns.port}`, '--only', 'dns', '--json', '-']);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as RunDocument;
+    expect(doc.results.map((r) => r.id)).toEqual(['dns:up.lab.test']);
+    expect(run.stderr).toMatch(/1 passed, 0 failed/);
+  });
+});
+
+describe('deadlines', () => {
+  it('50 endpoints against a resolver that never answers end within one deadline, not fifty', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((done) => silent.bind(0, '127.0.0.1', done));
+    try {
+      const endpoints = Array.from({ length: 50 }, (_, i) => `  - host: host${i}.silent.lab.test\n    ports: [443]`);
+      const config = file('silent.yaml', `endpoints:\n${endpoints.join('\n')}\n`);
+      const json = path.join(work, 'silent.json');
+      const run = await preflight(['-c', config, '--resolver', `127.0.0.1:${silent.address().port}`, '--timeout', '2000', '--json', json]);
+      expect(run.code).toBe(1);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+      expect(doc.results.filter((r) => r.code === 'DNS_TIMEOUT')).toHaveLength(50);
+      // The contract: less than 3 × 2 s plus start-up. Start-up is bounded generously for a loaded CI machine.
+      expect(doc.durationMs).toBeLessThan(3 * 2000);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('preflight lab', () => {
+  it('runs the default profile against the lab network: faults reported as built, JUnit valid', async () => {
+    const json = path.join(work, 'lab.json');
+    const junit = path.join(work, 'lab.xml');
+    const run = await preflight(['lab', '--json', json, '--junit', junit]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('every simulated fault was reported as built');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+    expect(doc.profile).toBe('entra-cloud-sync');
+    expect(doc.results.some((r) => r.status === 'pass')).toBe(true);
+    expect(doc.results.some((r) => r.code === 'DNS_SINKHOLE')).toBe(true);
+    expect(validateJunit(junit)).toBe('');
+  });
+});
