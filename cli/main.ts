@@ -6,7 +6,6 @@ import { UsageError } from '../config/errors.js';
 import { CHECK_KINDS } from '../model/codes.js';
 import { listProfiles } from '../config/profiles.js';
 import { EXIT_INTERNAL, executeRun, type RunOptions } from './execute.js';
-import { runLab } from '../lab/command.js';
 
 const EXIT_USAGE = 2;
 
@@ -26,18 +25,37 @@ function runOptions<T>(argv: Argv<T>) {
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
 }
 
+/** Options whose value may be `-` (stdout), which yargs would otherwise take for an unknown positional. */
+const STDOUT_CAPABLE = new Set(['--json', '--junit']);
+
+/** `--json -` → `--json=-`, so that `-` stays the option's value. */
+function bindDashValues(argv: readonly string[]): string[] {
+  const bound: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (STDOUT_CAPABLE.has(arg) && argv[i + 1] === '-') {
+      bound.push(`${arg}=-`);
+      i++;
+    } else {
+      bound.push(arg);
+    }
+  }
+  return bound;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
   };
-  const parser = yargs(argv)
+  const parser = yargs(bindDashValues(argv))
     .scriptName('preflight')
     .usage('$0 [run] [options]\n\nFrom this machine, through this firewall and proxy, will the Entra agent work?')
     .command(['run', '$0'], 'run the checks of a profile or config and write the reports', (y) => runOptions(y), async (args) => {
       setExit(await executeRun(toRunOptions(args)));
     })
     .command('lab', 'start the embedded lab network and run the default profile against it (no internet needed)', (y) => runOptions(y), async (args) => {
+      const { runLab } = await import('../lab/command.js');
       setExit(await runLab(toRunOptions(args)));
     })
     .command('profiles', 'list the built-in profiles and their endpoints', () => {}, () => {

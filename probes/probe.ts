@@ -13,7 +13,30 @@ export type Probe<Target, Evidence> = (target: Target, ctx: ProbeContext) => Pro
 
 /** A signal that fires at this step's deadline or when the run is cancelled, whichever comes first. */
 export function stepDeadline(ctx: ProbeContext, timeoutMs = ctx.stepTimeoutMs): AbortSignal {
-  return AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+  return deadlineSignal(timeoutMs, ctx.signal);
+}
+
+/**
+ * A signal aborted after `timeoutMs`, or when `parent` aborts. Not AbortSignal.any + AbortSignal.timeout: `any`
+ * holds its sources weakly and nothing else holds a timeout signal, so a garbage collection can take the
+ * timeout before it fires and the deadline never comes (seen in the busy vitest worker). Here the pending
+ * timer holds the controller; unref'd, it never keeps the process alive on its own.
+ */
+export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (parent?.aborted) {
+    controller.abort(parent.reason);
+    return controller.signal;
+  }
+  const timer = setTimeout(() => controller.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  if (parent) {
+    const onParentAbort = () => controller.abort(parent.reason);
+    parent.addEventListener('abort', onParentAbort, { once: true });
+    controller.signal.addEventListener('abort', () => parent.removeEventListener('abort', onParentAbort), { once: true });
+  }
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return controller.signal;
 }
 
 /** Milliseconds since `start` (from performance.now()), rounded to 0.1 ms for reports. */

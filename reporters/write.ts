@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import type { RunDocument } from '../model/result.js';
 import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
+
+type Render = (doc: RunDocument) => string;
+
+/** junit-report-builder costs more start-up than the rest of the CLI together: loaded only when asked for. */
+async function renderJunit(doc: RunDocument): Promise<string> {
+  return (await import('./junit.js')).renderJunit(doc);
+}
 
 /** Files to write each report to (`--json`, `--junit`); `-` means stdout. */
 export interface ReportTargets {
@@ -21,14 +27,15 @@ export async function writeReports(doc: RunDocument, targets: ReportTargets, io:
   const reports = [
     { target: targets.json, render: renderJson },
     { target: targets.junit, render: renderJunit },
-  ].filter((report): report is { target: string; render: (doc: RunDocument) => string } => report.target !== undefined);
+  ].flatMap(({ target, render }) => (target === undefined ? [] : [{ target, render: render as Render | typeof renderJunit }]));
   // Two documents one after the other on stdout would be neither valid JSON nor valid XML.
   if (reports.filter((report) => report.target === STDOUT).length > 1) {
     throw new UsageError('only one of --json and --junit can write to stdout (-)');
   }
   for (const { target, render } of reports) {
-    if (target === STDOUT) io.stdout(render(doc));
-    else await writeReportFile(target, render(doc));
+    const text = await render(doc);
+    if (target === STDOUT) io.stdout(text);
+    else await writeReportFile(target, text);
   }
 }
 

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestCase, TestModule } from 'vitest/node';
-import { startVitest } from 'vitest/node';
 import type { Reporter } from 'vitest/reporters';
 import type { RunPlan } from '../config/plan.js';
 import { CHECK_KINDS } from '../model/codes.js';
@@ -29,6 +28,8 @@ export async function runChecks(plan: RunPlan): Promise<ChecksOutcome> {
   const include = specFilesFor(plan);
   if (include.length === 0) return { results: [], internalErrors: [] };
   const savedExitCode = process.exitCode;
+  // Imported here, not at the top: the CLI's other commands and its argument errors need no vitest.
+  const { startVitest } = await import('vitest/node');
   const vitest = await startVitest('test', [], {
     root: distRoot,
     config: false,

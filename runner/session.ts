@@ -1,9 +1,11 @@
 // Observations of one run: every probe result memoized by its target, so that each DNS name is resolved once
 // and each connection attempted once however many checks read it, all under one concurrency cap.
+import { setMaxListeners } from 'node:events';
 import type { RunPlan } from '../config/plan.js';
 import { createDnsQueryCache, probeDns, type DnsEvidence } from '../probes/dns.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
+import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { Limiter } from './limiter.js';
 
 export class ObservationSession {
@@ -13,6 +15,8 @@ export class ObservationSession {
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
     this.limiter = new Limiter(plan.concurrency);
+    // Every step in flight listens on the run's signal until its deadline: thousands at once is expected.
+    setMaxListeners(0, signal);
   }
 
   dns(host: string): Promise<DnsEvidence> {
@@ -22,6 +26,12 @@ export class ObservationSession {
   /** `port` is the port the endpoint names; the connection goes to its mapped port. */
   tcp(address: string, port: number): Promise<TcpEvidence> {
     return this.observe(`tcp ${address} ${port}`, probeTcp, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
+  }
+
+  /** One handshake with `host` as SNI at `address`; `port` is the port the endpoint names (mapped when connecting). */
+  tls(host: string, address: string, port: number): Promise<TlsEvidence> {
+    const target = { host, address, port: this.connectPort(port), caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
+    return this.observe(`tls ${host} ${address} ${port}`, probeTls, target, this.plan.timeouts.tls);
   }
 
   connectPort(port: number): number {

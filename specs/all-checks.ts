@@ -2,11 +2,15 @@
 // results that are already on their way.
 import type { CheckRun } from './check-run.js';
 import { dnsCheck } from './checks/dns.js';
+import { inspectionCheck } from './checks/inspection.js';
 import { addressTargets, tcpCheck } from './checks/tcp.js';
+import { tlsCheck } from './checks/tls.js';
 
 export function startAllChecks(run: CheckRun): void {
   for (const host of run.hosts) {
     void dnsCheck(run, host);
     if (run.wants('tcp')) void addressTargets(run, host, host.ports).then((targets) => targets.map((t) => tcpCheck(run, t)));
+    if (run.wants('tls')) void addressTargets(run, host, host.tlsPorts).then((targets) => targets.map((t) => tlsCheck(run, t)));
+    if (run.wants('inspection')) void addressTargets(run, host, host.tlsPorts).then((targets) => targets.map((t) => inspectionCheck(run, t)));
   }
 }

@@ -1,0 +1,336 @@
+// Certificates made at test time for the lab: a look-alike of Microsoft's public hierarchy (same names, the lab's
+// own keys, trusted only through --ca-file), the CAs of inspecting devices, and leaves with every defect the tls
+// check names. Keys are made once per process and reused: WebCrypto RSA key generation is the slow part.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto);
+
+export type KeyAlgorithm = 'rsa' | 'ecdsa';
+
+/** A distinguished name as [attribute, value] pairs in certificate order: [['C', 'US'], ['CN', 'Lab Root']]. */
+export type NameSpec = ReadonlyArray<readonly [attribute: string, value: string]>;
+
+/** Where a certificate says its revocation information lives (served over plain HTTP, as the real ones are). */
+export interface RevocationUrls {
+  crl?: readonly string[];
+  ocsp?: readonly string[];
+  caIssuers?: readonly string[];
+}
+
+/** current: valid now; expired: ended 30 days ago; not-yet-valid: starts in 30 days. */
+export type Validity = 'current' | 'expired' | 'not-yet-valid';
+
+export interface LabCertificate {
+  readonly der: Buffer;
+  readonly pem: string;
+  /** The subject's common name as written. */
+  readonly commonName: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+export interface AuthorityOptions {
+  name: NameSpec;
+  keyAlgorithm?: KeyAlgorithm;
+  /** URLs placed in this authority's own certificate (those its issuer publishes). */
+  revocation?: RevocationUrls;
+  /** URLs placed in the leaves this authority issues, unless a leaf names its own. */
+  leafRevocation?: RevocationUrls;
+}
+
+export interface LeafOptions {
+  /** DNS names or IP literals for the subjectAltName; the first is the default CN. */
+  hosts: readonly string[];
+  subject?: NameSpec;
+  validity?: Validity;
+  revocation?: RevocationUrls;
+}
+
+/** A server's certificate with its private key and the authorities above it. */
+export interface LabIdentity {
+  readonly leaf: LabCertificate;
+  readonly issuer: LabAuthority;
+  /** PKCS#8 PEM, as node:tls and nginx read it. */
+  readonly keyPem: string;
+}
+
+/** What a server sends after its leaf: real servers send the intermediates, some the root too, broken ones nothing. */
+export interface ChainToSend {
+  intermediates: boolean;
+  root: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const SIGNING_ALGORITHMS: Record<KeyAlgorithm, webcrypto.Algorithm | webcrypto.EcdsaParams> = {
+  rsa: { name: 'RSASSA-PKCS1-v1_5' },
+  ecdsa: { name: 'ECDSA', hash: 'SHA-256' },
+};
+const KEY_ALGORITHMS: Record<KeyAlgorithm, webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams> = {
+  rsa: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 },
+  ecdsa: { name: 'ECDSA', namedCurve: 'P-256' },
+};
+
+export class LabAuthority {
+  private constructor(
+    readonly certificate: LabCertificate,
+    private readonly issued: x509.X509Certificate,
+    private readonly keys: webcrypto.CryptoKeyPair,
+    readonly keyAlgorithm: KeyAlgorithm,
+    /** The authority that signed this one; null for a root. */
+    readonly parent: LabAuthority | null,
+    private readonly leafRevocation: RevocationUrls | undefined,
+  ) {}
+
+  static async root(options: AuthorityOptions): Promise<LabAuthority> {
+    const keyAlgorithm = options.keyAlgorithm ?? 'rsa';
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const name = toName(options.name);
+    const issued = await x509.X509CertificateGenerator.create({
+      ...validityWindow('current', 'authority'),
+      serialNumber: randomSerial(),
+      subject: name,
+      issuer: name,
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
+      signingAlgorithm: SIGNING_ALGORITHMS[keyAlgorithm],
+      extensions: [...authorityExtensions(), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey), ...revocationExtensions(options.revocation)],
+    });
+    return new LabAuthority(labCertificate(issued), issued, keys, keyAlgorithm, null, options.leafRevocation);
+  }
+
+  /** An intermediate authority signed by this one. */
+  async subordinate(options: AuthorityOptions): Promise<LabAuthority> {
+    const keyAlgorithm = options.keyAlgorithm ?? this.keyAlgorithm;
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const issued = await this.sign(keys.publicKey, toName(options.name), 'current', [
+      ...authorityExtensions(),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ...revocationExtensions(options.revocation),
+    ], 'authority');
+    return new LabAuthority(labCertificate(issued), issued, keys, keyAlgorithm, this, options.leafRevocation);
+  }
+
+  /** A server certificate for `hosts`, signed by this authority, with a key shared by all lab leaves of the algorithm. */
+  async issueLeaf(options: LeafOptions): Promise<LabIdentity> {
+    const [firstHost] = options.hosts;
+    if (firstHost === undefined) throw new Error('a lab leaf needs at least one host');
+    const keys = await keyPair('leaf', this.keyAlgorithm);
+    const issued = await this.sign(keys.publicKey, toName(options.subject ?? [['CN', firstHost]]), options.validity ?? 'current', [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (this.keyAlgorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(options.hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host }))),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ...revocationExtensions(options.revocation ?? this.leafRevocation),
+    ], 'leaf');
+    return { leaf: labCertificate(issued), issuer: this, keyPem: await privateKeyPem(keys.privateKey) };
+  }
+
+  /** This authority and those above it, this one first. */
+  get lineage(): LabCertificate[] {
+    return [this.certificate, ...(this.parent?.lineage ?? [])];
+  }
+
+  get root(): LabCertificate {
+    return this.parent?.root ?? this.certificate;
+  }
+
+  keyPem(): Promise<string> {
+    return privateKeyPem(this.keys.privateKey);
+  }
+
+  private async sign(publicKey: webcrypto.CryptoKey, subject: x509.Name, validity: Validity, extensions: x509.Extension[], role: 'authority' | 'leaf'): Promise<x509.X509Certificate> {
+    return x509.X509CertificateGenerator.create({
+      ...validityWindow(validity, role),
+      serialNumber: randomSerial(),
+      subject,
+      // The issuer's own encoded name, byte for byte: OpenSSL matches issuers by name before it checks signatures.
+      issuer: this.issued.subjectName,
+      publicKey,
+      signingKey: this.keys.privateKey,
+      signingAlgorithm: SIGNING_ALGORITHMS[this.keyAlgorithm],
+      extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey)],
+    });
+  }
+}
+
+/** Leaf, then what `send` asks for from the authorities above it, as one PEM text (what a server configures). */
+export function chainPem(identity: LabIdentity, send: ChainToSend): string {
+  return chainCertificates(identity, send).map((c) => c.pem).join('');
+}
+
+export function chainCertificates(identity: LabIdentity, send: ChainToSend): LabCertificate[] {
+  const above = identity.issuer.lineage;
+  const intermediates = above.slice(0, -1);
+  const root = above.slice(-1);
+  return [identity.leaf, ...(send.intermediates ? intermediates : []), ...(send.root ? root : [])];
+}
+
+/** Files for a real server (nginx ssl_certificate / ssl_certificate_key); returns their paths. */
+export async function writeServerFiles(identity: LabIdentity, directory: string, basename: string, send: ChainToSend): Promise<{ certificateFile: string; keyFile: string }> {
+  await mkdir(directory, { recursive: true });
+  const certificateFile = path.join(directory, `${basename}.crt`);
+  const keyFile = path.join(directory, `${basename}.key`);
+  await writeFile(certificateFile, chainPem(identity, send));
+  await writeFile(keyFile, identity.keyPem, { mode: 0o600 });
+  return { certificateFile, keyFile };
+}
+
+/** PEM files of an authority: its certificate (for --ca-file), its key, and both in one file (mitmproxy's confdir format). */
+export async function writeAuthorityFiles(authority: LabAuthority, directory: string, basename: string): Promise<{ certificateFile: string; keyFile: string; combinedFile: string }> {
+  await mkdir(directory, { recursive: true });
+  const keyPem = await authority.keyPem();
+  const certificateFile = path.join(directory, `${basename}.crt`);
+  const keyFile = path.join(directory, `${basename}.key`);
+  const combinedFile = path.join(directory, `${basename}.pem`);
+  await writeFile(certificateFile, authority.certificate.pem);
+  await writeFile(keyFile, keyPem, { mode: 0o600 });
+  await writeFile(combinedFile, keyPem + authority.certificate.pem, { mode: 0o600 });
+  return { certificateFile, keyFile, combinedFile };
+}
+
+/** Text that breaks naive XML, terminals and log parsers: the hostile certificate's names are made of it. */
+export const HOSTILE_NAME_TEXT = 'Evil\x00\x07\x1b[31m CA ]]> <script>&amp; & "double" \'single\' \x7f\u202e';
+
+/** The lab's standard hierarchy, made once per process. */
+export interface LabPki {
+  /** Named as DigiCert Global Root G2, the lab's own key. */
+  publicRoot: LabAuthority;
+  /** Microsoft Azure RSA TLS Issuing CA 04 under publicRoot, with DigiCert's CRL and OCSP URLs; its leaves carry Microsoft's. */
+  publicIssuing: LabAuthority;
+  /** Named as DigiCert Global Root G3 (ECDSA). */
+  eccRoot: LabAuthority;
+  /** Microsoft Azure ECC TLS Issuing CA 04 under eccRoot (ECDSA). */
+  eccIssuing: LabAuthority;
+  zscalerRoot: LabAuthority;
+  /** Zscaler Intermediate Root CA under zscalerRoot: what re-signs intercepted leaves. */
+  zscalerIntermediate: LabAuthority;
+  /** A corporate CA no vendor pattern knows. */
+  corporateRoot: LabAuthority;
+  /** O=mitmproxy, CN=mitmproxy, as mitmproxy makes its CA. */
+  mitmproxy: LabAuthority;
+  /** A CA whose name is HOSTILE_NAME_TEXT. */
+  hostile: LabAuthority;
+  /** PEM of the roots a lab run trusts through --ca-file: the look-alike public roots, nothing else. */
+  trustedRootsPem: string;
+}
+
+/** Revocation URLs as Microsoft's leaves and DigiCert's intermediates carry them (the crl/ocsp checks follow them). */
+export const LAB_REVOCATION = {
+  issuingCa: {
+    crl: ['http://crl3.digicert.com/DigiCertGlobalRootG2.crl', 'http://crl4.digicert.com/DigiCertGlobalRootG2.crl'],
+    ocsp: ['http://ocsp.digicert.com'],
+    caIssuers: ['http://cacerts.digicert.com/DigiCertGlobalRootG2.crt'],
+  },
+  leaf: {
+    crl: ['http://www.microsoft.com/pkiops/crl/Microsoft%20Azure%20RSA%20TLS%20Issuing%20CA%2004.crl'],
+    ocsp: ['http://oneocsp.microsoft.com/ocsp'],
+    caIssuers: ['http://www.microsoft.com/pkiops/certs/Microsoft%20Azure%20RSA%20TLS%20Issuing%20CA%2004%20-%20xsign.crt'],
+  },
+} as const satisfies Record<string, RevocationUrls>;
+
+const DIGICERT_NAME = [['C', 'US'], ['O', 'DigiCert Inc'], ['OU', 'www.digicert.com']] as const;
+const MICROSOFT_NAME = [['C', 'US'], ['O', 'Microsoft Corporation']] as const;
+
+let standardPki: Promise<LabPki> | undefined;
+
+export function labPki(): Promise<LabPki> {
+  return (standardPki ??= createLabPki());
+}
+
+async function createLabPki(): Promise<LabPki> {
+  const [publicRoot, eccRoot, zscalerRoot, corporateRoot, mitmproxy, hostile] = await Promise.all([
+    LabAuthority.root({ name: [...DIGICERT_NAME, ['CN', 'DigiCert Global Root G2']] }),
+    LabAuthority.root({ name: [...DIGICERT_NAME, ['CN', 'DigiCert Global Root G3']], keyAlgorithm: 'ecdsa' }),
+    LabAuthority.root({ name: [['C', 'US'], ['ST', 'California'], ['L', 'San Jose'], ['O', 'Zscaler Inc.'], ['OU', 'Zscaler Inc.'], ['CN', 'Zscaler Root CA']] }),
+    LabAuthority.root({ name: [['C', 'NL'], ['O', 'Contoso Corporation'], ['OU', 'Network Security'], ['CN', 'Contoso Egress Inspection CA']] }),
+    LabAuthority.root({ name: [['O', 'mitmproxy'], ['CN', 'mitmproxy']] }),
+    LabAuthority.root({ name: [['O', HOSTILE_NAME_TEXT], ['CN', HOSTILE_NAME_TEXT]] }),
+  ]);
+  const [publicIssuing, eccIssuing, zscalerIntermediate] = await Promise.all([
+    publicRoot.subordinate({ name: [...MICROSOFT_NAME, ['CN', 'Microsoft Azure RSA TLS Issuing CA 04']], revocation: LAB_REVOCATION.issuingCa, leafRevocation: LAB_REVOCATION.leaf }),
+    eccRoot.subordinate({ name: [...MICROSOFT_NAME, ['CN', 'Microsoft Azure ECC TLS Issuing CA 04']] }),
+    zscalerRoot.subordinate({ name: [['C', 'US'], ['ST', 'California'], ['O', 'Zscaler Inc.'], ['OU', 'Zscaler Inc.'], ['CN', 'Zscaler Intermediate Root CA (zscaler.net) (t)']] }),
+  ]);
+  return {
+    publicRoot, publicIssuing, eccRoot, eccIssuing, zscalerRoot, zscalerIntermediate, corporateRoot, mitmproxy, hostile,
+    trustedRootsPem: publicRoot.certificate.pem + eccRoot.certificate.pem,
+  };
+}
+
+function authorityExtensions(): x509.Extension[] {
+  return [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+  ];
+}
+
+function revocationExtensions(urls: RevocationUrls | undefined): x509.Extension[] {
+  const extensions: x509.Extension[] = [];
+  if (urls?.crl?.length) extensions.push(new x509.CRLDistributionPointsExtension([...urls.crl]));
+  if (urls?.ocsp?.length || urls?.caIssuers?.length) {
+    extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [...(urls.ocsp ?? [])], caIssuers: [...(urls.caIssuers ?? [])] }));
+  }
+  return extensions;
+}
+
+function validityWindow(validity: Validity, role: 'authority' | 'leaf'): { notBefore: Date; notAfter: Date } {
+  const now = Date.now();
+  switch (validity) {
+    case 'current':
+      return { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + (role === 'authority' ? 3650 : 90) * DAY_MS) };
+    case 'expired':
+      return { notBefore: new Date(now - 120 * DAY_MS), notAfter: new Date(now - 30 * DAY_MS) };
+    case 'not-yet-valid':
+      return { notBefore: new Date(now + 30 * DAY_MS), notAfter: new Date(now + 120 * DAY_MS) };
+  }
+}
+
+/** Values as UTF8String (PrintableString for C, as X.520 requires), never re-parsed: hostile text stays as written. */
+function toName(name: NameSpec): x509.Name {
+  return new x509.Name(name.map(([attribute, value]) => ({ [attribute]: [attribute === 'C' ? { printableString: value } : { utf8String: value }] })));
+}
+
+function nameKey(name: NameSpec): string {
+  return JSON.stringify(name);
+}
+
+/** 16 random bytes, positive (high bit clear) and without a leading zero byte, as RFC 5280 wants. */
+function randomSerial(): string {
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
+  return Buffer.from(bytes).toString('hex');
+}
+
+function labCertificate(issued: x509.X509Certificate): LabCertificate {
+  const der = Buffer.from(issued.rawData);
+  return {
+    der,
+    pem: issued.toString('pem') + '\n',
+    commonName: issued.subjectName.getField('CN')[0] ?? '',
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+  };
+}
+
+const keyPairs = new Map<string, Promise<webcrypto.CryptoKeyPair>>();
+
+function keyPair(role: string, algorithm: KeyAlgorithm): Promise<webcrypto.CryptoKeyPair> {
+  const key = `${algorithm} ${role}`;
+  let pending = keyPairs.get(key);
+  if (!pending) {
+    pending = webcrypto.subtle.generateKey(KEY_ALGORITHMS[algorithm], true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+    keyPairs.set(key, pending);
+  }
+  return pending;
+}
+
+async function privateKeyPem(privateKey: webcrypto.CryptoKey): Promise<string> {
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', privateKey)).toString('base64');
+  return `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PRIVATE KEY-----\n`;
+}

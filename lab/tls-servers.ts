@@ -1,0 +1,94 @@
+// What can answer on a lab TLS port: a server presenting a given chain (TLS 1.2+ or only TLS 1.0–1.1), a re-signing
+// interceptor that forges a leaf for whatever name the client asks for, plain HTTP, a tarpit, and a device that
+// resets the connection as soon as the ClientHello arrives. Loopback only.
+import http from 'node:http';
+import net, { type Server, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { listen } from './loopback.js';
+import { chainPem, type ChainToSend, type LabAuthority, type LabIdentity } from './pki.js';
+import { startTcpListener } from './tcp-listeners.js';
+
+export type TlsFixture =
+  /** Presents `identity`; `send` defaults to leaf + intermediates, as a well-configured server does. */
+  | { kind: 'serve'; identity: LabIdentity; send?: ChainToSend; legacyOnly?: boolean }
+  /** Answers every SNI name with a leaf made on the fly and signed by `authority`, like an inspecting proxy. */
+  | { kind: 'intercept'; authority: LabAuthority; send?: ChainToSend }
+  /** An HTTP server on the TLS port: it answers a ClientHello with "400 Bad Request". */
+  | { kind: 'plain-http' }
+  /** Accepts and never speaks. */
+  | { kind: 'tarpit' }
+  /** Accepts, then resets the connection when the ClientHello arrives (an IPS dropping the session). */
+  | { kind: 'reset-on-hello' }
+  /** A TLS server with no certificate to offer: it answers every ClientHello with a handshake_failure alert. */
+  | { kind: 'handshake-alert' };
+
+export interface LabTlsServer {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const SERVER_SENDS: ChainToSend = { intermediates: true, root: false };
+/** What old servers are limited to; SECLEVEL=0 lets OpenSSL 3 still speak it. */
+const LEGACY_ONLY: tls.SecureContextOptions = { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
+
+export async function startTlsFixture(host: string, port: number, fixture: TlsFixture): Promise<LabTlsServer> {
+  switch (fixture.kind) {
+    case 'tarpit':
+      return startTcpListener(host, port, 'tarpit');
+    case 'serve':
+      return startServer(host, port, tls.createServer({
+        key: fixture.identity.keyPem,
+        cert: chainPem(fixture.identity, fixture.send ?? SERVER_SENDS),
+        ...(fixture.legacyOnly ? LEGACY_ONLY : {}),
+      }));
+    case 'intercept':
+      return startServer(host, port, await interceptor(host, fixture.authority, fixture.send ?? SERVER_SENDS));
+    case 'plain-http':
+      return startServer(host, port, http.createServer((_request, response) => response.end('plain HTTP on a TLS port\n')));
+    case 'reset-on-hello':
+      return startServer(host, port, net.createServer((socket) => socket.once('data', () => socket.resetAndDestroy())));
+    case 'handshake-alert':
+      return startServer(host, port, tls.createServer({}));
+  }
+}
+
+async function interceptor(listenHost: string, authority: LabAuthority, send: ChainToSend): Promise<tls.Server> {
+  const contexts = new Map<string, Promise<tls.SecureContext>>();
+  const contextFor = (name: string): Promise<tls.SecureContext> => {
+    let pending = contexts.get(name);
+    if (!pending) {
+      pending = authority.issueLeaf({ hosts: [name] }).then((identity) => tls.createSecureContext({ key: identity.keyPem, cert: chainPem(identity, send) }));
+      contexts.set(name, pending);
+    }
+    return pending;
+  };
+  // Clients that send no SNI (IP literals) get a leaf for the address they connected to.
+  const fallback = await authority.issueLeaf({ hosts: [listenHost] });
+  return tls.createServer({
+    key: fallback.keyPem,
+    cert: chainPem(fallback, send),
+    SNICallback: (name, done) => void contextFor(name).then((context) => done(null, context), (error: Error) => done(error)),
+  });
+}
+
+async function startServer(host: string, port: number, server: Server): Promise<LabTlsServer> {
+  const openSockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    // Clients that give up mid-handshake (the probe's deadlines) must not crash the lab.
+    socket.on('error', () => {});
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
+  });
+  const boundPort = await listen(server, host, port);
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port: boundPort,
+    close: () =>
+      (closing ??= new Promise((resolve) => {
+        for (const socket of openSockets) socket.destroy();
+        server.close(() => resolve());
+      })),
+  };
+}

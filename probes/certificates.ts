@@ -1,0 +1,208 @@
+// Reading X.509 certificates for evidence (after blackbox_exporter's tls.go): who, issued by whom, valid when,
+// which key, for which names, and where revocation information lives. Pure: DER in, plain JSON out.
+// Node's X509Certificate reads what OpenSSL reads (RSA, EC, Ed25519 alike); @peculiar/x509 reads the extensions
+// and the raw attribute values. Certificate text is data: nothing here throws on what a certificate contains.
+import 'reflect-metadata';
+import { X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { describeError } from './probe.js';
+
+/** One certificate as reports show it: strings, numbers and booleans only. */
+export type CertificateEvidence = {
+  /** One line, attributes in certificate order, special characters escaped as Node (RFC 2253) escapes them. */
+  subject: string;
+  issuer: string;
+  /** The subject's first CN as written in the certificate, unescaped; null when there is none. */
+  commonName: string | null;
+  /** The issuer's first CN, likewise: the name people know a CA by. */
+  issuerCommonName: string | null;
+  /** Hex, as OpenSSL prints it. */
+  serialNumber: string;
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+  /** SHA-256 of the DER, colon-separated hex as `openssl x509 -fingerprint -sha256` prints it. */
+  sha256: string;
+  /** 'rsa', 'ec', 'ed25519', … as Node names the key type; 'unknown' when Node cannot read the key. */
+  keyType: string;
+  keyBits: number | null;
+  /** EC curve (e.g. 'prime256v1'); null for other key types. */
+  curve: string | null;
+  /** "DNS:host", "IP:address", "URI:…", "email:…". */
+  subjectAltNames: string[];
+  /** CRL Distribution Points (full names that are URIs). */
+  crlUrls: string[];
+  /** Authority Information Access: OCSP responders. */
+  ocspUrls: string[];
+  /** Authority Information Access: where the issuer's certificate can be fetched. */
+  caIssuersUrls: string[];
+  isCertificateAuthority: boolean;
+  /** Extensions that could not be read, with the reason: the fields above then lack what they held. */
+  unreadableExtensions: string[];
+};
+
+/**
+ * A certificate as a probe saw it: the report fields plus its DER (base64), kept in probe evidence (in memory, via
+ * the observation session) so that later checks can build OCSP requests or verify CRL signatures. Check
+ * results carry CertificateEvidence only: a DER blob helps no reader of a report.
+ */
+export type ObservedCertificate = CertificateEvidence & { der: string };
+
+export interface NameAttribute {
+  /** Short name (CN, O, OU, C, …) or the dotted OID when there is none. */
+  type: string;
+  value: string;
+}
+
+/** A certificate parsed once, with what chain building and name matching need. */
+export interface ParsedCertificate {
+  der: Buffer;
+  x509: X509Certificate;
+  sha256: string;
+  subjectAttributes: NameAttribute[];
+  issuerAttributes: NameAttribute[];
+  extensions: ExtensionFields;
+}
+
+const EC_CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
+
+/** Throws only when OpenSSL cannot read the DER at all; everything past that is recorded, never thrown. */
+export function parseCertificate(der: Buffer): ParsedCertificate {
+  const certificate = new X509Certificate(der);
+  let structured: x509.X509Certificate | null = null;
+  let structureError = '';
+  try {
+    structured = new x509.X509Certificate(der);
+  } catch (error) {
+    // OpenSSL accepted the certificate, @peculiar/x509 did not: names then match only by Node's text.
+    structureError = describeError(error);
+  }
+  return {
+    der,
+    x509: certificate,
+    sha256: certificate.fingerprint256,
+    subjectAttributes: structured ? nameAttributes(structured.subjectName) : [],
+    issuerAttributes: structured ? nameAttributes(structured.issuerName) : [],
+    extensions: structured ? readExtensions(structured) : { ...noExtensions(), unreadableExtensions: [`all: ${structureError}`] },
+  };
+}
+
+/** Parses each PEM block of each text (a PEM file may hold a bundle); blocks that do not parse are left out. */
+export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertificate[] {
+  const parsed: ParsedCertificate[] = [];
+  for (const text of pemTexts) {
+    for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) {
+      try {
+        parsed.push(parseCertificate(new X509Certificate(block).raw));
+      } catch {
+        // A damaged block in a CA file: config loading reports unreadable files; here it anchors nothing.
+      }
+    }
+  }
+  return parsed;
+}
+
+export function describeCertificate(certificate: ParsedCertificate): CertificateEvidence {
+  const { x509: cert } = certificate;
+  return {
+    subject: oneLineName(cert.subject),
+    issuer: oneLineName(cert.issuer),
+    commonName: firstCommonName(certificate.subjectAttributes),
+    issuerCommonName: firstCommonName(certificate.issuerAttributes),
+    serialNumber: cert.serialNumber,
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    sha256: certificate.sha256,
+    ...describeKey(cert),
+    ...certificate.extensions,
+    isCertificateAuthority: cert.ca,
+  };
+}
+
+export function observeCertificate(der: Buffer): ObservedCertificate {
+  return { ...describeCertificate(parseCertificate(der)), der: der.toString('base64') };
+}
+
+/** The report form of an observed certificate: everything but the DER. */
+export function withoutDer({ der: _der, ...evidence }: ObservedCertificate): CertificateEvidence {
+  return evidence;
+}
+
+/** Node 20 prints a name as one attribute per line; reports want one line. Escaping already keeps newlines in values out. */
+export function oneLineName(nodeName: string): string {
+  return nodeName.split('\n').join(', ');
+}
+
+/** The name a person recognises: the CN when there is one, else the whole one-line name. */
+export function displayName(attributes: readonly NameAttribute[], oneLine: string): string {
+  return firstCommonName(attributes) ?? oneLine;
+}
+
+function firstCommonName(attributes: readonly NameAttribute[]): string | null {
+  return attributes.find((a) => a.type === 'CN')?.value ?? null;
+}
+
+/** True when `issuer` signed `subject`: names match and the signature verifies with the issuer's key. */
+export function isIssuedBy(subject: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  try {
+    return subject.x509.checkIssued(issuer.x509) && subject.x509.verify(issuer.x509.publicKey);
+  } catch {
+    // A key type or signature algorithm OpenSSL cannot use: not provably issued.
+    return false;
+  }
+}
+
+export function isSelfSigned(certificate: ParsedCertificate): boolean {
+  return isIssuedBy(certificate, certificate);
+}
+
+function describeKey(cert: X509Certificate): Pick<CertificateEvidence, 'keyType' | 'keyBits' | 'curve'> {
+  try {
+    const key = cert.publicKey;
+    const details = key.asymmetricKeyDetails ?? {};
+    const curve = details.namedCurve ?? null;
+    const keyBits = details.modulusLength ?? (curve ? EC_CURVE_BITS[curve] ?? null : null);
+    return { keyType: key.asymmetricKeyType ?? 'unknown', keyBits, curve };
+  } catch {
+    return { keyType: 'unknown', keyBits: null, curve: null };
+  }
+}
+
+function nameAttributes(name: x509.Name): NameAttribute[] {
+  return name.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))));
+}
+
+type ExtensionFields = Pick<CertificateEvidence, 'subjectAltNames' | 'crlUrls' | 'ocspUrls' | 'caIssuersUrls' | 'unreadableExtensions'>;
+
+const GENERAL_NAME_PREFIX: Readonly<Record<string, string>> = { dns: 'DNS', ip: 'IP', url: 'URI', email: 'email', upn: 'UPN', guid: 'GUID', dn: 'DirName', id: 'RID' };
+
+function noExtensions(): ExtensionFields {
+  return { subjectAltNames: [], crlUrls: [], ocspUrls: [], caIssuersUrls: [], unreadableExtensions: [] };
+}
+
+function readExtensions(cert: x509.X509Certificate): ExtensionFields {
+  const fields = noExtensions();
+  // Each extension on its own: one that does not parse must not hide the others.
+  const read = (label: string, extract: () => void): void => {
+    try {
+      extract();
+    } catch (error) {
+      fields.unreadableExtensions.push(`${label}: ${describeError(error)}`);
+    }
+  };
+  read('subjectAltName', () => {
+    const names = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
+    fields.subjectAltNames = names.map((name) => `${GENERAL_NAME_PREFIX[name.type] ?? name.type}:${name.value}`);
+  });
+  read('crlDistributionPoints', () => {
+    const points = cert.getExtension(x509.CRLDistributionPointsExtension)?.distributionPoints ?? [];
+    fields.crlUrls = points.flatMap((point) => point.distributionPoint?.fullName ?? []).flatMap((name) => (name.uniformResourceIdentifier ? [name.uniformResourceIdentifier] : []));
+  });
+  read('authorityInfoAccess', () => {
+    const access = cert.getExtension(x509.AuthorityInfoAccessExtension);
+    const urls = (names: readonly x509.GeneralName[] | undefined) => (names ?? []).filter((name) => name.type === 'url').map((name) => name.value);
+    fields.ocspUrls = urls(access?.ocsp);
+    fields.caIssuersUrls = urls(access?.caIssuers);
+  });
+  return fields;
+}

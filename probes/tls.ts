@@ -1,0 +1,268 @@
+// The tls probe: one handshake with the endpoint's name as SNI, the presented chain captured whatever validation
+// says, and, when a TLS 1.2+ handshake fails, a second one that asks with TLS 1.0–1.1 only: a server that
+// accepts it speaks only old TLS. Validation (which code) is the tls check's business; this only observes.
+import type net from 'node:net';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
+import { observeCertificate, type ObservedCertificate } from './certificates.js';
+import { classifyConnectError, openConnection } from './connect.js';
+import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+
+/**
+ * Opens the byte stream the handshake runs over: a direct TCP connection by default, a proxy's CONNECT tunnel
+ * when one is in the way. It must settle by the signal's deadline, and reject with an error whose `code` is a
+ * TransportCode (ConnectFailure, a proxy failure); any other error is classified as a socket error.
+ */
+export type Transport = (signal: AbortSignal) => Promise<net.Socket>;
+
+export interface TlsTarget {
+  /** The endpoint's name: sent as SNI (unless it is an IP literal) and checked against the certificate. */
+  host: string;
+  address: string;
+  /** The port actually connected to (after the port map). */
+  port: number;
+  /** PEM texts trusted besides Node's bundled Mozilla roots (--ca-file, trust.caFiles). */
+  caPems: readonly string[];
+  /** Default: a direct TCP connection to address:port. */
+  transport?: Transport;
+  /** Deadline of opening the transport; the handshake has ctx.stepTimeoutMs. Default: ctx.stepTimeoutMs. */
+  connectTimeoutMs?: number;
+}
+
+export type HandshakeFailureCode = 'TLS_TIMEOUT' | 'TLS_NOT_TLS' | 'TLS_HANDSHAKE_FAILED';
+
+export type TlsEvidence = {
+  host: string;
+  address: string;
+  port: number;
+  /** When the handshake ended: the moment certificate validity is judged at (this machine's clock). */
+  observedAt: string;
+  connectMs: number | null;
+  handshakeMs: number | null;
+  /** No byte stream to handshake over: the connection (or the proxy tunnel) failed. */
+  transportFailure: { code: TransportCode; detail: string } | null;
+  /** The TLS 1.2+ handshake failed. `opensslCode` is Node's error code (ERR_SSL_…) when there is one. */
+  handshakeFailure: { code: HandshakeFailureCode; detail: string; opensslCode: string | null } | null;
+  /**
+   * Set when the TLS 1.2+ handshake failed other than by silence or non-TLS bytes and the probe asked again with
+   * TLS 1.0–1.1: `protocol` is what that second handshake negotiated (the session fields below then come from it),
+   * null when it failed too.
+   */
+  legacyRetry: { protocol: string | null; detail: string } | null;
+  /** 'TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'; null when no session was established. */
+  protocol: string | null;
+  /** IANA cipher suite name. */
+  cipher: string | null;
+  /** Node's chain verdict against the bundled roots plus caPems, host name included. */
+  authorized: boolean;
+  /** OpenSSL's verify error (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN, …) or ERR_TLS_CERT_ALTNAME_INVALID. */
+  authorizationError: string | null;
+  /** tls.checkServerIdentity's complaint about the leaf for `host`, checked whatever the chain verdict. */
+  hostnameError: string | null;
+  /**
+   * The chain as Node reports it: leaf first, presented certificates in issuing order, completed with the
+   * trust store's root when the server did not send it. Each carries its DER for revocation checks.
+   */
+  chain: ObservedCertificate[];
+};
+
+export const MODERN_TLS_PROTOCOLS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
+
+/** OpenSSL's ways of saying "these bytes are not a TLS record": plain HTTP, SSH banners, proxies' error pages. */
+const NOT_TLS_ERRORS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST',
+  'ERR_SSL_UNKNOWN_PROTOCOL', 'ERR_SSL_RECORD_LAYER_FAILURE',
+]);
+
+const TRANSPORT_CODES: ReadonlySet<string> = new Set([...DNS_CODES, ...TCP_CODES, ...PROXY_CODES].filter((code) => !code.endsWith('_OK')));
+
+/** Longest chain followed through issuerCertificate links: a guard against malformed, cyclic chains. */
+const MAX_CHAIN_LENGTH = 10;
+
+export async function probeTls(target: TlsTarget, ctx: ProbeContext): Promise<TlsEvidence> {
+  const base = { host: target.host, address: target.address, port: target.port };
+  const modern = await attempt(target, ctx, 'modern');
+  if (modern.outcome !== 'handshake-failed' || !worthAskingLegacy(modern.failure.code)) return evidenceFrom(base, modern, null);
+  const legacy = await attempt(target, ctx, 'legacy');
+  if (legacy.outcome === 'established') {
+    return { ...evidenceFrom(base, legacy, null), handshakeFailure: modern.failure, legacyRetry: { protocol: legacy.session.protocol, detail: `the server accepted ${legacy.session.protocol}` } };
+  }
+  return evidenceFrom(base, modern, { protocol: null, detail: `TLS 1.0–1.1 failed as well: ${legacy.failure.detail}` });
+}
+
+/** Silence and non-TLS bytes will not change with the version offered; alerts and resets might. */
+function worthAskingLegacy(code: HandshakeFailureCode): boolean {
+  return code === 'TLS_HANDSHAKE_FAILED';
+}
+
+type Mode = 'modern' | 'legacy';
+
+type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'authorized' | 'authorizationError' | 'hostnameError' | 'chain'> & { protocol: string };
+
+type Attempt =
+  | { outcome: 'established'; connectMs: number; handshakeMs: number; session: Session }
+  | { outcome: 'handshake-failed'; connectMs: number; handshakeMs: number; failure: NonNullable<TlsEvidence['handshakeFailure']> }
+  | { outcome: 'transport-failed'; failure: NonNullable<TlsEvidence['transportFailure']> };
+
+async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promise<Attempt> {
+  const started = performance.now();
+  const transport = target.transport ?? ((signal: AbortSignal) => openConnection(target.address, target.port, signal));
+  let socket: net.Socket;
+  try {
+    socket = await transport(stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs));
+  } catch (error) {
+    return { outcome: 'transport-failed', failure: transportFailureOf(error) };
+  }
+  const connectMs = elapsedSince(started);
+  const handshakeStarted = performance.now();
+  try {
+    const session = await handshake(socket, target, secureContextFor(target.caPems, mode), stepDeadline(ctx));
+    return { outcome: 'established', connectMs, handshakeMs: elapsedSince(handshakeStarted), session };
+  } catch (error) {
+    return { outcome: 'handshake-failed', connectMs, handshakeMs: elapsedSince(handshakeStarted), failure: handshakeFailureOf(error) };
+  } finally {
+    // Already closed with the TLS socket, unless tls.connect itself threw.
+    socket.destroy();
+  }
+}
+
+function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
+  const noSession = { protocol: null, cipher: null, authorized: false, authorizationError: null, hostnameError: null, chain: [] };
+  const observedAt = new Date().toISOString();
+  switch (result.outcome) {
+    case 'transport-failed':
+      return { ...base, observedAt, connectMs: null, handshakeMs: null, transportFailure: result.failure, handshakeFailure: null, legacyRetry, ...noSession };
+    case 'handshake-failed':
+      return { ...base, observedAt, connectMs: result.connectMs, handshakeMs: result.handshakeMs, transportFailure: null, handshakeFailure: result.failure, legacyRetry, ...noSession };
+    case 'established':
+      return { ...base, observedAt, connectMs: result.connectMs, handshakeMs: result.handshakeMs, transportFailure: null, handshakeFailure: null, legacyRetry, ...result.session };
+  }
+}
+
+class HandshakeTimeout extends Error {}
+
+function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.SecureContext, signal: AbortSignal): Promise<Session> {
+  return new Promise((resolve, reject) => {
+    const tlsSocket = tls.connect({
+      socket,
+      secureContext,
+      // SNI must be a name (RFC 6066): an IP literal endpoint sends none.
+      ...(isIP(target.host) ? {} : { servername: target.host }),
+      // Validation is judged from the evidence: the chain is wanted even when it fails.
+      rejectUnauthorized: false,
+    });
+    const finish = (settle: () => void): void => {
+      signal.removeEventListener('abort', onAbort);
+      tlsSocket.destroy();
+      settle();
+    };
+    const onAbort = (): void => finish(() => reject(new HandshakeTimeout()));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    tlsSocket.once('error', (error) => finish(() => reject(error)));
+    tlsSocket.once('secureConnect', () => {
+      // Read everything before destroying the socket: the peer certificate lives with the connection.
+      const session = readSession(tlsSocket, target.host);
+      finish(() => resolve(session));
+    });
+  });
+}
+
+function readSession(tlsSocket: tls.TLSSocket, host: string): Session {
+  const peer = tlsSocket.getPeerCertificate(true);
+  const hasPeer = Object.keys(peer).length > 0;
+  return {
+    protocol: tlsSocket.getProtocol() ?? 'unknown',
+    cipher: tlsSocket.getCipher()?.standardName ?? null,
+    authorized: tlsSocket.authorized,
+    authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null,
+    hostnameError: hasPeer ? hostnameErrorOf(host, peer) : null,
+    chain: hasPeer ? peerChain(peer).map((der) => observeCertificate(der)) : [],
+  };
+}
+
+function hostnameErrorOf(host: string, peer: tls.PeerCertificate): string | null {
+  try {
+    return tls.checkServerIdentity(host, peer)?.message ?? null;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/** DER of each certificate from the leaf up, stopping where a certificate names itself as its issuer. */
+function peerChain(leaf: tls.DetailedPeerCertificate): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<tls.DetailedPeerCertificate>();
+  let current: tls.DetailedPeerCertificate | undefined = leaf;
+  while (current?.raw && !seen.has(current) && chain.length < MAX_CHAIN_LENGTH) {
+    seen.add(current);
+    chain.push(current.raw);
+    current = current.issuerCertificate;
+  }
+  return chain;
+}
+
+function transportFailureOf(error: unknown): NonNullable<TlsEvidence['transportFailure']> {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (error instanceof Error && typeof code === 'string' && TRANSPORT_CODES.has(code)) return { code: code as TransportCode, detail: error.message };
+  const failure = classifyConnectError(error, false);
+  return { code: failure.code, detail: failure.message };
+}
+
+const TLS_ALERTS: Readonly<Record<number, string>> = {
+  10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure', 42: 'bad_certificate',
+  43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',
+  47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error',
+  70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error', 86: 'inappropriate_fallback',
+  90: 'user_canceled', 109: 'missing_extension', 110: 'unsupported_extension', 112: 'unrecognized_name',
+  116: 'certificate_required', 120: 'no_application_protocol',
+};
+
+function handshakeFailureOf(error: unknown): NonNullable<TlsEvidence['handshakeFailure']> {
+  if (error instanceof HandshakeTimeout) {
+    return { code: 'TLS_TIMEOUT', detail: 'the connection opened but no handshake answer came before the deadline', opensslCode: null };
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? null;
+  const message = describeError(error);
+  if (errno && NOT_TLS_ERRORS.has(errno)) {
+    return { code: 'TLS_NOT_TLS', detail: `the server answered with bytes that are not TLS (${opensslReason(errno)})`, opensslCode: errno };
+  }
+  const alertNumber = /alert number (\d+)/.exec(message)?.[1];
+  if (alertNumber !== undefined) {
+    const alert = TLS_ALERTS[Number(alertNumber)] ?? 'unknown alert';
+    return { code: 'TLS_HANDSHAKE_FAILED', detail: `the server sent TLS alert ${alertNumber} (${alert})`, opensslCode: errno };
+  }
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') {
+    // Node reports a clean close before the handshake as ECONNRESET too; its message tells them apart.
+    const closed = message.includes('disconnected before secure TLS connection');
+    return { code: 'TLS_HANDSHAKE_FAILED', detail: closed ? 'the server closed the connection during the handshake' : 'the connection was reset during the handshake', opensslCode: null };
+  }
+  return { code: 'TLS_HANDSHAKE_FAILED', detail: errno?.startsWith('ERR_SSL_') ? opensslReason(errno) : message, opensslCode: errno };
+}
+
+/** "ERR_SSL_WRONG_VERSION_NUMBER" → "wrong version number". */
+function opensslReason(errno: string): string {
+  return errno.replace(/^ERR_SSL_/, '').toLowerCase().replace(/_/g, ' ');
+}
+
+// Building a context parses every bundled root: once per trust list and mode, not once per handshake.
+const secureContexts = new WeakMap<readonly string[], Map<Mode, tls.SecureContext>>();
+
+function secureContextFor(caPems: readonly string[], mode: Mode): tls.SecureContext {
+  let byMode = secureContexts.get(caPems);
+  if (!byMode) {
+    byMode = new Map();
+    secureContexts.set(caPems, byMode);
+  }
+  let context = byMode.get(mode);
+  if (!context) {
+    // Explicit versions, so that Node's command-line TLS defaults cannot change what "modern" means.
+    const versions: tls.SecureContextOptions = mode === 'modern'
+      ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }
+      : { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...caPems], ...versions });
+    byMode.set(mode, context);
+  }
+  return context;
+}

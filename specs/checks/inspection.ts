@@ -1,0 +1,77 @@
+// inspection: the chain presented on every resolved address of every TLS port anchors, by signature, at an expected
+// CA, and not at an inspecting device. Microsoft: "Avoid all forms of inline inspection and termination on
+// outbound TLS communications". An expired or misnamed certificate on an expected chain is the tls check's
+// finding, not inspection.
+import type { TrustPlan } from '../../config/plan.js';
+import type { InspectionVendor } from '../../model/codes.js';
+import type { CheckResult, Evidence } from '../../model/result.js';
+import { oneLineName, parseCertificate, withoutDer } from '../../probes/certificates.js';
+import { assessChain, trustAnchors, type InspectionAssessment } from '../../probes/inspection.js';
+import type { TlsEvidence } from '../../probes/tls.js';
+import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
+import type { AddressTarget } from './tcp.js';
+import { tlsCheck } from './tls.js';
+
+/** The device to name in remediation, by vendor. */
+const INSPECTING_PRODUCTS: Readonly<Record<InspectionVendor, string>> = {
+  zscaler: 'Zscaler Internet Access (SSL inspection policy)',
+  netskope: 'Netskope (SSL decryption policy)',
+  paloalto: 'the Palo Alto Networks firewall (decryption policy)',
+  fortinet: 'the FortiGate (SSL/SSH inspection profile)',
+  bluecoat: 'Blue Coat ProxySG (SSL interception)',
+  'cisco-umbrella': 'Cisco Umbrella (HTTPS inspection)',
+  forcepoint: 'Forcepoint (SSL decryption)',
+  sophos: 'the Sophos firewall (TLS inspection rules)',
+  checkpoint: 'the Check Point gateway (HTTPS inspection)',
+  skyhigh: 'Skyhigh / McAfee Web Gateway (SSL scanner)',
+  barracuda: 'the Barracuda firewall (SSL inspection)',
+  mitmproxy: 'mitmproxy',
+  squid: 'Squid (ssl-bump)',
+  fiddler: 'Fiddler (HTTPS decryption)',
+  burp: 'Burp Suite (proxy listener)',
+  unknown: 'the inspecting device',
+};
+
+export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
+  const subject = target.subject('inspection');
+  return run.once(subject.id, async () => {
+    // The tls check carries the dns and tcp prerequisites; a failed tls check may still have captured a chain.
+    const tls = await tlsCheck(run, target);
+    if (target.address === null || tls.status === 'skip') return skippedFor(subject, tls);
+    const evidence = await run.observe.tls(target.host.host, target.address, target.port);
+    if (evidence.chain.length === 0) return skippedFor(subject, tls);
+    const assessment = assessObserved(evidence, run.plan.trust);
+    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, inspectionEvidence(evidence, assessment));
+  });
+}
+
+/** The anchoring decision over an observed chain (which must hold at least the leaf). */
+export function assessObserved(evidence: TlsEvidence, trust: TrustPlan): InspectionAssessment {
+  return assessChain(evidence.chain.map((certificate) => parseCertificate(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
+}
+
+export function judgeInspection(port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Verdict {
+  const where = `${evidence.host} at ${describeTarget(evidence.address, port, evidence.port)}`;
+  if (!assessment.inspected) return { status: 'pass', code: 'INSPECTION_NONE', message: `${where}: not inspected: ${assessment.reason}` };
+  const vendor = assessment.vendor ?? 'unknown';
+  const named = vendor === 'unknown' ? '' : ` (${vendor})`;
+  return {
+    status: 'fail',
+    code: 'TLS_INSPECTED',
+    message: `${where}: TLS is inspected: the certificate comes from "${assessment.observedIssuer}"${named}, not from an expected CA: ${assessment.reason}`,
+    remediation: `Exempt ${evidence.host} from TLS inspection on ${INSPECTING_PRODUCTS[vendor]} (a do-not-decrypt rule for the host or its domain). Microsoft: "Avoid all forms of inline inspection and termination on outbound TLS communications".`,
+  };
+}
+
+export function inspectionEvidence(evidence: TlsEvidence, assessment: InspectionAssessment): Evidence {
+  return {
+    protocol: evidence.protocol,
+    vendor: assessment.vendor,
+    observedIssuer: assessment.observedIssuer,
+    decidedBy: assessment.decidedBy,
+    reason: assessment.reason,
+    pathEnd: assessment.path.end.kind,
+    path: assessment.path.links.map((link) => ({ subject: oneLineName(link.certificate.x509.subject), sha256: link.certificate.sha256, source: link.source })),
+    chain: evidence.chain.map(withoutDer),
+  };
+}

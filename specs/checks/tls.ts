@@ -1,0 +1,197 @@
+// tls: on every resolved address of every TLS port, the handshake completes with TLS 1.2 or newer and the
+// certificate is trusted, in date and for the host.
+//
+// One code per result, in this precedence (what the first failed step was, then the most fundamental defect):
+//   connection failure (its TCP or proxy code) > TLS_PROTOCOL_TOO_OLD > TLS_TIMEOUT | TLS_NOT_TLS | TLS_HANDSHAKE_FAILED
+//   > TLS_UNTRUSTED > TLS_CERT_REVOKED > TLS_CERT_EXPIRED > TLS_CERT_NOT_YET_VALID > TLS_HOSTNAME_MISMATCH > TLS_OK.
+// Untrusted comes first because dates and names of a certificate nobody vouches for mean nothing; revoked before
+// expired because it is the issuer's explicit verdict. Every finding, chosen or not, is listed in evidence.
+import type { CertificateEvidence } from '../../probes/certificates.js';
+import { withoutDer } from '../../probes/certificates.js';
+import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
+import { TCP_CODES } from '../../model/codes.js';
+import type { CheckResult, Evidence } from '../../model/result.js';
+import type { ConnectFailureCode } from '../../probes/connect.js';
+import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
+import { dnsCheck } from './dns.js';
+import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
+
+export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH';
+
+export interface CertificateFinding {
+  code: CertificateFindingCode;
+  message: string;
+  remediation: string;
+}
+
+/** Most fundamental first: the first finding present is the result's code. */
+export const CERTIFICATE_FINDING_PRECEDENCE: readonly CertificateFindingCode[] = ['TLS_UNTRUSTED', 'TLS_CERT_REVOKED', 'TLS_CERT_EXPIRED', 'TLS_CERT_NOT_YET_VALID', 'TLS_HOSTNAME_MISMATCH'];
+
+/** A certificate of the chain that its issuer revoked: what the crl and ocsp checks hand to judgeTls. */
+export interface Revocation {
+  certificate: CertificateEvidence;
+  /** The CRL or OCSP URL that said so. */
+  source: string;
+  revokedAt: string | null;
+  reason: string | null;
+}
+
+/** OpenSSL verify results that still mean "the chain leads to a trusted root": only a date or the name is wrong. */
+const TRUSTED_CHAIN_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** The tls prerequisites (dns gave an address, tcp connected), then the handshake's verdict. */
+export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
+  const subject = target.subject('tls');
+  return run.once(subject.id, async () => {
+    if (target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
+    const tcp = await tcpCheck(run, target);
+    if (tcp.status !== 'pass') return skippedFor(subject, tcp);
+    const evidence = await run.observe.tls(target.host.host, target.address, target.port);
+    return makeResult(subject, judgeTls(target.port, evidence), (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), tlsReportEvidence(evidence));
+  });
+}
+
+/**
+ * The verdict on one handshake. `revocations` are the revoked certificates of this chain that the crl/ocsp checks
+ * found; they produce TLS_CERT_REVOKED in its place in the precedence.
+ */
+export function judgeTls(port: number, evidence: TlsEvidence, revocations: readonly Revocation[] = []): Verdict {
+  const where = `${evidence.host} at ${describeTarget(evidence.address, port, evidence.port)}`;
+  const transportFailure = evidence.transportFailure;
+  if (transportFailure) {
+    // A direct connection fails as the tcp check does, with its advice; a proxy tunnel's failure is the proxy check's.
+    const code = transportFailure.code;
+    if (isTcpFailureCode(code)) return judgeTcp(evidence.host, port, { address: evidence.address, port: evidence.port, connectMs: null, failure: { code, detail: transportFailure.detail } });
+    return { status: 'fail', code, message: `${where}: ${transportFailure.detail}`, remediation: `The connection for the handshake could not be opened through the proxy: see the proxy check.` };
+  }
+  if (evidence.protocol !== null && !MODERN_TLS_PROTOCOLS.includes(evidence.protocol)) {
+    const asked = evidence.handshakeFailure ? ` (TLS 1.2 and 1.3 failed: ${evidence.handshakeFailure.detail})` : '';
+    return {
+      status: 'fail', code: 'TLS_PROTOCOL_TOO_OLD', message: `${where}: the server only speaks ${evidence.protocol}${asked}`,
+      remediation: `The agent needs TLS 1.2 or newer. If ${evidence.host} is reached through a TLS-terminating device, enable TLS 1.2 there; otherwise the address does not belong to the service: check DNS and routing.`,
+    };
+  }
+  if (evidence.handshakeFailure) {
+    const failure = evidence.handshakeFailure;
+    const legacy = evidence.legacyRetry ? `; ${evidence.legacyRetry.detail}` : '';
+    const remediation = {
+      TLS_TIMEOUT: `Something accepts TCP ${port} but never answers the TLS ClientHello: check firewalls or proxies that hold connections to ${evidence.host} (SNI filtering), and that the port map points at a TLS service.`,
+      TLS_NOT_TLS: `Another protocol answers on port ${port} (often plain HTTP from a proxy or captive portal): check that ${evidence.address} is the service's address and that no transparent proxy intercepts port ${port}.`,
+      TLS_HANDSHAKE_FAILED: `A device on the path (or the server) refuses the handshake for ${evidence.host}: check SNI-based filtering, IPS and TLS policies on the firewall or proxy.`,
+    }[failure.code];
+    return { status: 'fail', code: failure.code, message: `${where}: ${failure.detail}${legacy}`, remediation };
+  }
+  const [leaf] = evidence.chain;
+  if (!leaf) {
+    return { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', message: `${where}: the handshake completed without a server certificate (${evidence.cipher ?? 'unknown cipher'})`, remediation: `Something on the path negotiates anonymous TLS for ${evidence.host}: check the TLS policy of the device at ${evidence.address}.` };
+  }
+  const findings = certificateFindings(evidence, revocations);
+  const [first] = findings;
+  if (first) {
+    const others = findings.slice(1).map((finding) => finding.code);
+    return { status: 'fail', code: first.code, message: `${where}: ${first.message}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`, remediation: first.remediation };
+  }
+  const negotiated = [evidence.protocol, evidence.cipher].filter((part) => part !== null).join(' ');
+  return { status: 'pass', code: 'TLS_OK', message: `${where}: ${negotiated}, certificate ${quote(nameOf(leaf))} issued by ${quote(issuerOf(leaf))}, valid until ${leaf.notAfter}` };
+}
+
+/** Every defect of the presented certificate, in precedence order. */
+export function certificateFindings(evidence: TlsEvidence, revocations: readonly Revocation[] = []): CertificateFinding[] {
+  const [leaf] = evidence.chain;
+  if (!leaf) return [];
+  const findings: CertificateFinding[] = [];
+  const chainError = evidence.authorizationError;
+  if (!evidence.authorized && chainError !== null && !TRUSTED_CHAIN_ERRORS.has(chainError)) findings.push(untrustedFinding(evidence, leaf, chainError));
+  for (const revocation of revocations) {
+    findings.push({
+      code: 'TLS_CERT_REVOKED',
+      message: `certificate ${quote(nameOf(revocation.certificate))} (serial ${revocation.certificate.serialNumber}) is revoked${revocation.revokedAt ? ` since ${revocation.revokedAt}` : ''}${revocation.reason ? ` (${revocation.reason})` : ''} according to ${revocation.source}`,
+      remediation: `The server (or a device that terminates TLS for ${evidence.host}) presents a revoked certificate: it must be replaced there.`,
+    });
+  }
+  const now = Date.parse(evidence.observedAt);
+  const clockAdvice = 'Check this machine\'s clock first (see the clock check); if it is right, ';
+  const expired = evidence.chain.find((certificate) => Date.parse(certificate.notAfter) < now);
+  if (expired) {
+    findings.push({
+      code: 'TLS_CERT_EXPIRED',
+      message: `${roleOf(evidence, expired)} ${quote(nameOf(expired))} expired on ${expired.notAfter}`,
+      remediation: `${clockAdvice}the server or a TLS-terminating device on the path presents an expired certificate for ${evidence.host}: renew it there.`,
+    });
+  }
+  const early = evidence.chain.find((certificate) => Date.parse(certificate.notBefore) > now);
+  if (early) {
+    findings.push({
+      code: 'TLS_CERT_NOT_YET_VALID',
+      message: `${roleOf(evidence, early)} ${quote(nameOf(early))} is not valid before ${early.notBefore}`,
+      remediation: `${clockAdvice}the server or a TLS-terminating device on the path presents a certificate for ${evidence.host} that is not valid yet.`,
+    });
+  }
+  if (evidence.hostnameError) {
+    const names = leaf.subjectAltNames.length > 0 ? leaf.subjectAltNames.join(', ') : leaf.subject;
+    findings.push({
+      code: 'TLS_HOSTNAME_MISMATCH',
+      message: `the certificate is for ${names}, not for ${evidence.host}`,
+      remediation: `Something other than the service answers for ${evidence.host} at ${evidence.address} (a wrong DNS answer, a captive portal or a proxy with its own certificate): check the dns check's addresses and what listens there.`,
+    });
+  }
+  return CERTIFICATE_FINDING_PRECEDENCE.flatMap((code) => findings.filter((finding) => finding.code === code));
+}
+
+function untrustedFinding(evidence: TlsEvidence, leaf: CertificateEvidence, chainError: string): CertificateFinding {
+  const top = evidence.chain[evidence.chain.length - 1] ?? leaf;
+  const why: Record<string, string> = {
+    DEPTH_ZERO_SELF_SIGNED_CERT: `the certificate ${quote(nameOf(leaf))} is self-signed`,
+    SELF_SIGNED_CERT_IN_CHAIN: `the chain ends at ${quote(issuerOf(top))}, a root neither Node's bundled Mozilla roots nor --ca-file contain`,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `the chain leads to ${quote(issuerOf(top))}, which neither Node's bundled Mozilla roots nor --ca-file contain`,
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the issuer ${quote(issuerOf(leaf))} is unknown and the server did not send it (incomplete chain, or a root no store holds)`,
+  };
+  return {
+    code: 'TLS_UNTRUSTED',
+    message: `${why[chainError] ?? `the chain does not verify (${chainError})`} [${chainError}]`,
+    remediation: `If a device on the path re-signs TLS for ${evidence.host} (see the inspection check), exempt the host from inspection there; for a lab or a private cloud, pass its root CA with --ca-file.`,
+  };
+}
+
+/** The report evidence: everything observed, certificates without their DER. */
+export function tlsReportEvidence(evidence: TlsEvidence): Evidence {
+  return {
+    host: evidence.host,
+    address: evidence.address,
+    port: evidence.port,
+    observedAt: evidence.observedAt,
+    connectMs: evidence.connectMs,
+    handshakeMs: evidence.handshakeMs,
+    protocol: evidence.protocol,
+    cipher: evidence.cipher,
+    authorized: evidence.authorized,
+    authorizationError: evidence.authorizationError,
+    hostnameError: evidence.hostnameError,
+    transportFailure: evidence.transportFailure ? { ...evidence.transportFailure } : null,
+    handshakeFailure: evidence.handshakeFailure ? { ...evidence.handshakeFailure } : null,
+    legacyRetry: evidence.legacyRetry ? { ...evidence.legacyRetry } : null,
+    findings: certificateFindings(evidence).map((finding) => finding.code),
+    chain: evidence.chain.map(withoutDer),
+  };
+}
+
+function roleOf(evidence: TlsEvidence, certificate: CertificateEvidence): string {
+  return evidence.chain[0] === certificate ? 'the certificate' : 'the chain certificate';
+}
+
+/** The CN when there is one, else the whole subject. */
+function nameOf(certificate: CertificateEvidence): string {
+  return certificate.commonName ?? certificate.subject;
+}
+
+function issuerOf(certificate: CertificateEvidence): string {
+  return certificate.issuerCommonName ?? certificate.issuer;
+}
+
+function isTcpFailureCode(code: string): code is ConnectFailureCode {
+  return (TCP_CODES as readonly string[]).includes(code) && code !== 'TCP_OK';
+}
+
+function quote(name: string): string {
+  return `"${name}"`;
+}
