@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { getServers } from 'node:dns';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -465,11 +466,22 @@ export function systemResolvers(resolvConf: string): ResolverAddress[] {
   return resolvers;
 }
 
+/** resolv.conf where there is one; elsewhere (Windows) the servers Node's own resolver was configured with. */
 async function systemResolversOrFail(): Promise<ResolverAddress[]> {
   const text = await readFile(RESOLV_CONF, 'utf8').catch(() => '');
-  const resolvers = systemResolvers(text);
-  if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF}: pass --resolver HOST[:PORT]`);
+  const fromFile = systemResolvers(text);
+  const resolvers = fromFile.length > 0 ? fromFile : getServers().flatMap((server) => parseNodeServer(server));
+  if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF} or the system settings: pass --resolver HOST[:PORT]`);
   return resolvers;
+}
+
+/** dns.getServers() gives "1.2.3.4", "1.2.3.4:5353", "::1" or "[::1]:5353". */
+function parseNodeServer(server: string): ResolverAddress[] {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
+  if (bracketed?.[1]) return [{ host: bracketed[1], port: Number(bracketed[2] ?? 53) }];
+  if (isIP(server) !== 0) return [{ host: server, port: 53 }];
+  const [host, port] = server.split(':');
+  return host && isIPv4(host) ? [{ host, port: Number(port ?? 53) }] : [];
 }
 
 function proxyPlan(text: string, source: ProxySource, fail: Fail): ProxyPlan {

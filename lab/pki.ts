@@ -54,7 +54,8 @@ export interface LeafOptions {
 /** A server's certificate with its private key and the authorities above it. */
 export interface LabIdentity {
   readonly leaf: LabCertificate;
-  readonly issuer: LabAuthority;
+  /** null for a self-signed leaf. */
+  readonly issuer: LabAuthority | null;
   /** PKCS#8 PEM, as node:tls and nginx read it. */
   readonly keyPem: string;
 }
@@ -78,9 +79,7 @@ const KEY_ALGORITHMS: Record<KeyAlgorithm, webcrypto.RsaHashedKeyGenParams | web
 export class LabAuthority {
   private constructor(
     readonly certificate: LabCertificate,
-    private readonly issued: x509.X509Certificate,
-    private readonly keys: webcrypto.CryptoKeyPair,
-    readonly keyAlgorithm: KeyAlgorithm,
+    private readonly signer: Signer,
     /** The authority that signed this one; null for a root. */
     readonly parent: LabAuthority | null,
     private readonly leafRevocation: RevocationUrls | undefined,
@@ -89,45 +88,29 @@ export class LabAuthority {
   static async root(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? 'rsa';
     const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
-    const name = toName(options.name);
-    const issued = await x509.X509CertificateGenerator.create({
-      ...validityWindow('current', 'authority'),
-      serialNumber: randomSerial(),
-      subject: name,
-      issuer: name,
-      publicKey: keys.publicKey,
-      signingKey: keys.privateKey,
-      signingAlgorithm: SIGNING_ALGORITHMS[keyAlgorithm],
-      extensions: [...authorityExtensions(), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey), ...revocationExtensions(options.revocation)],
-    });
-    return new LabAuthority(labCertificate(issued), issued, keys, keyAlgorithm, null, options.leafRevocation);
+    const self: Signer = { name: toName(options.name), keys, keyAlgorithm };
+    const issued = await signCertificate(self, self.name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    return new LabAuthority(labCertificate(issued), self, null, options.leafRevocation);
+  }
+
+  get keyAlgorithm(): KeyAlgorithm {
+    return this.signer.keyAlgorithm;
   }
 
   /** An intermediate authority signed by this one. */
   async subordinate(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? this.keyAlgorithm;
     const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
-    const issued = await this.sign(keys.publicKey, toName(options.name), 'current', [
-      ...authorityExtensions(),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ...revocationExtensions(options.revocation),
-    ], 'authority');
-    return new LabAuthority(labCertificate(issued), issued, keys, keyAlgorithm, this, options.leafRevocation);
+    const name = toName(options.name);
+    const issued = await signCertificate(this.signer, name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    return new LabAuthority(labCertificate(issued), { name, keys, keyAlgorithm }, this, options.leafRevocation);
   }
 
   /** A server certificate for `hosts`, signed by this authority, with a key shared by all lab leaves of the algorithm. */
   async issueLeaf(options: LeafOptions): Promise<LabIdentity> {
-    const [firstHost] = options.hosts;
-    if (firstHost === undefined) throw new Error('a lab leaf needs at least one host');
     const keys = await keyPair('leaf', this.keyAlgorithm);
-    const issued = await this.sign(keys.publicKey, toName(options.subject ?? [['CN', firstHost]]), options.validity ?? 'current', [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (this.keyAlgorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(options.hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host }))),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ...revocationExtensions(options.revocation ?? this.leafRevocation),
-    ], 'leaf');
+    const extensions = await leafExtensions(options.hosts, this.keyAlgorithm, keys.publicKey, options.revocation ?? this.leafRevocation);
+    const issued = await signCertificate(this.signer, leafSubject(options), keys.publicKey, options.validity ?? 'current', 'leaf', extensions);
     return { leaf: labCertificate(issued), issuer: this, keyPem: await privateKeyPem(keys.privateKey) };
   }
 
@@ -136,27 +119,38 @@ export class LabAuthority {
     return [this.certificate, ...(this.parent?.lineage ?? [])];
   }
 
-  get root(): LabCertificate {
-    return this.parent?.root ?? this.certificate;
-  }
-
   keyPem(): Promise<string> {
-    return privateKeyPem(this.keys.privateKey);
+    return privateKeyPem(this.signer.keys.privateKey);
   }
+}
 
-  private async sign(publicKey: webcrypto.CryptoKey, subject: x509.Name, validity: Validity, extensions: x509.Extension[], role: 'authority' | 'leaf'): Promise<x509.X509Certificate> {
-    return x509.X509CertificateGenerator.create({
-      ...validityWindow(validity, role),
-      serialNumber: randomSerial(),
-      subject,
-      // The issuer's own encoded name, byte for byte: OpenSSL matches issuers by name before it checks signatures.
-      issuer: this.issued.subjectName,
-      publicKey,
-      signingKey: this.keys.privateKey,
-      signingAlgorithm: SIGNING_ALGORITHMS[this.keyAlgorithm],
-      extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(this.keys.publicKey)],
-    });
-  }
+/** What signs a certificate: a name (encoded once, so issuer names match byte for byte) and its keys. */
+interface Signer {
+  name: x509.Name;
+  keys: webcrypto.CryptoKeyPair;
+  keyAlgorithm: KeyAlgorithm;
+}
+
+async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+  return x509.X509CertificateGenerator.create({
+    ...validityWindow(validity, role),
+    serialNumber: randomSerial(),
+    subject,
+    // OpenSSL finds issuers by name (and key identifier) before it checks signatures.
+    issuer: signer.name,
+    publicKey,
+    signingKey: signer.keys.privateKey,
+    signingAlgorithm: SIGNING_ALGORITHMS[signer.keyAlgorithm],
+    extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)],
+  });
+}
+
+/** A leaf that signed itself, as appliances and captive portals present one. */
+export async function selfSignedIdentity(options: LeafOptions): Promise<LabIdentity> {
+  const keys = await keyPair('self-signed leaf', 'rsa');
+  const self: Signer = { name: leafSubject(options), keys, keyAlgorithm: 'rsa' };
+  const issued = await signCertificate(self, self.name, keys.publicKey, options.validity ?? 'current', 'leaf', await leafExtensions(options.hosts, 'rsa', keys.publicKey, options.revocation));
+  return { leaf: labCertificate(issued), issuer: null, keyPem: await privateKeyPem(keys.privateKey) };
 }
 
 /** Leaf, then what `send` asks for from the authorities above it, as one PEM text (what a server configures). */
@@ -165,7 +159,7 @@ export function chainPem(identity: LabIdentity, send: ChainToSend): string {
 }
 
 export function chainCertificates(identity: LabIdentity, send: ChainToSend): LabCertificate[] {
-  const above = identity.issuer.lineage;
+  const above = identity.issuer?.lineage ?? [];
   const intermediates = above.slice(0, -1);
   const root = above.slice(-1);
   return [identity.leaf, ...(send.intermediates ? intermediates : []), ...(send.root ? root : [])];
@@ -263,11 +257,31 @@ async function createLabPki(): Promise<LabPki> {
   };
 }
 
-function authorityExtensions(): x509.Extension[] {
+async function authorityExtensions(publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined): Promise<x509.Extension[]> {
   return [
     new x509.BasicConstraintsExtension(true, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    ...revocationExtensions(revocation),
   ];
+}
+
+async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined): Promise<x509.Extension[]> {
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (algorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host }))),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    ...revocationExtensions(revocation),
+  ];
+}
+
+/** The leaf's subject: as given, else CN = its first host. */
+function leafSubject(options: LeafOptions): x509.Name {
+  const [firstHost] = options.hosts;
+  if (firstHost === undefined) throw new Error('a lab leaf needs at least one host');
+  return toName(options.subject ?? [['CN', firstHost]]);
 }
 
 function revocationExtensions(urls: RevocationUrls | undefined): x509.Extension[] {

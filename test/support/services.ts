@@ -108,22 +108,37 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
 
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   assertLoopback(options.host);
-  const workDir = makeWorkDir('nginx');
-  const root = options.root ?? path.join(workDir, 'www');
-  mkdirSync(root, { recursive: true });
-  let tlsDirectives = '';
-  if (options.tls) {
-    const certPath = path.join(workDir, 'server-chain.pem');
-    const keyPath = path.join(workDir, 'server-key.pem');
-    writeFileSync(certPath, joinPem(options.tls.certPem, options.tls.chainPem ?? ''));
-    writeFileSync(keyPath, options.tls.keyPem, { mode: 0o600 });
-    tlsDirectives = `ssl_certificate ${certPath};\n    ssl_certificate_key ${keyPath};`;
-  }
-  const errorLog = path.join(workDir, 'error.log');
+  return inWorkDir('nginx', async (workDir) => {
+    const root = options.root ?? path.join(workDir, 'www');
+    mkdirSync(root, { recursive: true });
+    let tlsDirectives = '';
+    if (options.tls) {
+      const certPath = path.join(workDir, 'server-chain.pem');
+      const keyPath = path.join(workDir, 'server-key.pem');
+      writeFileSync(certPath, joinPem(options.tls.certPem, options.tls.chainPem ?? ''));
+      writeFileSync(keyPath, options.tls.keyPem, { mode: 0o600 });
+      tlsDirectives = `ssl_certificate ${certPath};\n    ssl_certificate_key ${keyPath};`;
+    }
+    const errorLog = path.join(workDir, 'error.log');
+    writeFileSync(path.join(workDir, 'nginx.conf'), nginxConfig(workDir, errorLog, options, root, tlsDirectives));
+    const service = await launch({
+      name: 'nginx',
+      command: 'nginx',
+      args: ['-p', workDir, '-c', path.join(workDir, 'nginx.conf'), '-g', 'daemon off;'],
+      workDir,
+      host: options.host,
+      port: options.port,
+      logFiles: [errorLog],
+      startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
+    });
+    return { ...service, url: `${options.tls ? 'https' : 'http'}://${hostPort(options.host, options.port)}` };
+  });
+}
+
+function nginxConfig(workDir: string, errorLog: string, options: NginxOptions, root: string, tlsDirectives: string): string {
   // Started as root, nginx runs its workers as nobody, who cannot read 0700 temp dirs like workDir or the caller's root.
   const workerUser = process.getuid?.() === 0 ? 'user root;' : '';
-  const config = `
-${workerUser}
+  return `${workerUser}
 worker_processes 1;
 pid ${path.join(workDir, 'nginx.pid')};
 error_log ${errorLog} info;
@@ -154,45 +169,34 @@ http {
   }
 }
 `;
-  writeFileSync(path.join(workDir, 'nginx.conf'), config);
-  const service = await launch({
-    name: 'nginx',
-    command: 'nginx',
-    args: ['-p', workDir, '-c', path.join(workDir, 'nginx.conf'), '-g', 'daemon off;'],
-    workDir,
-    host: options.host,
-    port: options.port,
-    logFiles: [errorLog],
-    startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
-  });
-  return { ...service, url: `${options.tls ? 'https' : 'http'}://${hostPort(options.host, options.port)}` };
 }
 
 export async function startMitmdumpReverse(options: MitmdumpReverseOptions): Promise<RunningMitmdump> {
   assertLoopback(options.host);
   assertLoopback(new URL(options.upstream).hostname.replace(/^\[(.*)\]$/, '$1'));
-  const workDir = makeWorkDir('mitmdump');
-  const confdir = options.confdir ?? workDir;
-  mkdirSync(confdir, { recursive: true });
-  const service = await launch({
-    name: 'mitmdump',
-    command: 'mitmdump',
-    args: [
-      '--mode', `reverse:${options.upstream}`,
-      '--listen-host', options.host,
-      '--listen-port', String(options.port),
-      '--set', `confdir=${confdir}`,
-      // Lab origins use throwaway certificates; what the tests look at is the certificate mitmdump presents.
-      '--ssl-insecure',
-    ],
-    workDir,
-    host: options.host,
-    port: options.port,
-    logFiles: [],
-    startupTimeoutMs: MITMDUMP_STARTUP_TIMEOUT_MS,
+  return inWorkDir('mitmdump', async (workDir) => {
+    const confdir = options.confdir ?? workDir;
+    mkdirSync(confdir, { recursive: true });
+    const service = await launch({
+      name: 'mitmdump',
+      command: 'mitmdump',
+      args: [
+        '--mode', `reverse:${options.upstream}`,
+        '--listen-host', options.host,
+        '--listen-port', String(options.port),
+        '--set', `confdir=${confdir}`,
+        // Lab origins use throwaway certificates; what the tests look at is the certificate mitmdump presents.
+        '--ssl-insecure',
+      ],
+      workDir,
+      host: options.host,
+      port: options.port,
+      logFiles: [],
+      startupTimeoutMs: MITMDUMP_STARTUP_TIMEOUT_MS,
+    });
+    // mitmdump writes its CA before it starts listening.
+    return { ...service, caCertPem: readFileSync(path.join(confdir, 'mitmproxy-ca-cert.pem'), 'utf8') };
   });
-  // mitmdump writes its CA before it starts listening.
-  return { ...service, caCertPem: readFileSync(path.join(confdir, 'mitmproxy-ca-cert.pem'), 'utf8') };
 }
 
 export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
@@ -201,145 +205,147 @@ export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
   // Without a lab resolver, lookups still stay on this machine (and fail) rather than reach the machine's resolvers.
   const nameserver = options.dnsNameserver ?? '127.0.0.1';
   assertLoopback(nameserver);
-  const workDir = makeWorkDir('squid');
-  const file = (name: string): string => path.join(workDir, name);
-  const policyName = options.denyPolicyName ?? DEFAULT_DENY_POLICY_NAME;
-  const denyPageTitle = `ERROR: access denied by ${policyName}`;
-  // error_directory replaces the built-in page set, so copy it and add ours next to it. Squid expands %-codes in pages.
-  cpSync(realpathSync('/usr/share/squid/errors/templates'), file('errors'), { recursive: true });
-  writeFileSync(file('errors/ERR_EGRESS_POLICY'), `<html><head><title>${escapeSquidPage(denyPageTitle)}</title></head><body><p>${escapeSquidPage(denyPageTitle)}: %U</p></body></html>\n`);
+  return inWorkDir('squid', async (workDir) => {
+    const file = (name: string): string => path.join(workDir, name);
+    const policyName = options.denyPolicyName ?? DEFAULT_DENY_POLICY_NAME;
+    const denyPageTitle = `ERROR: access denied by ${policyName}`;
+    // error_directory replaces the built-in page set, so copy it and add ours next to it. Squid expands %-codes in pages.
+    cpSync(realpathSync('/usr/share/squid/errors/templates'), file('errors'), { recursive: true });
+    writeFileSync(file('errors/ERR_EGRESS_POLICY'), `<html><head><title>${escapeSquidPage(denyPageTitle)}</title></head><body><p>${escapeSquidPage(denyPageTitle)}: %U</p></body></html>\n`);
 
-  let httpPort = `http_port ${hostPort(options.host, options.port)}`;
-  const lines = [
-    'visible_hostname egress-preflight-lab',
-    `pid_filename ${file('squid.pid')}`,
-    `cache_log ${file('cache.log')}`,
-    `access_log stdio:${file('access.log')}`,
-    `coredump_dir ${workDir}`,
-    `error_directory ${file('errors')}`,
-    'cache deny all',
-    'netdb_filename none',
-    'pinger_enable off',
-    'shutdown_lifetime 0 seconds',
-    `dns_nameservers ${nameserver}`,
-    // Squid's DNS client socket otherwise binds the wildcard address.
-    `udp_outgoing_address ${nameserver}`,
-    // Names nobody answers for fail in seconds instead of squid's default 30 s.
-    'dns_timeout 5 seconds',
-  ];
-  if (options.hosts) {
-    writeFileSync(file('hosts'), Object.entries(options.hosts).map(([name, address]) => `${address} ${name}\n`).join(''));
-    lines.push(`hosts_file ${file('hosts')}`);
-  }
-  if (options.sslBump) {
-    writeFileSync(file('bump-ca.pem'), options.sslBump.caCertPem);
-    writeFileSync(file('bump-ca.key'), options.sslBump.caKeyPem, { mode: 0o600 });
-    runOrThrow(`${SQUID_HELPERS}/security_file_certgen`, ['-c', '-s', file('ssl_db'), '-M', '4MB']);
-    httpPort += ` ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB tls-cert=${file('bump-ca.pem')} tls-key=${file('bump-ca.key')}`;
-    lines.push(
-      `sslcrtd_program ${SQUID_HELPERS}/security_file_certgen -s ${file('ssl_db')} -M 4MB`,
-      'sslcrtd_children 2 startup=1 idle=1',
-      'acl step1 at_step SslBump1',
-      // Peek first so the minted certificate carries the client's SNI, then bump.
-      'ssl_bump peek step1',
-      'ssl_bump bump all',
-      // Lab origins use throwaway certificates; what the tests look at is the certificate squid mints.
-      'tls_outgoing_options flags=DONT_VERIFY_PEER',
-    );
-  }
-  lines.unshift(httpPort);
-  // Deliberately none of squid's default Safe_ports/SSL_ports/to_localhost rules: lab targets are loopback ports of any number.
-  if (options.basicAuth) {
-    writeFileSync(file('htpasswd'), `${options.basicAuth.user}:${apr1Hash(options.basicAuth.password)}\n`);
-    lines.push(
-      `auth_param basic program ${SQUID_HELPERS}/basic_ncsa_auth ${file('htpasswd')}`,
-      'auth_param basic children 2 startup=1 idle=1',
-      'auth_param basic realm egress-preflight-lab',
-      'acl authenticated proxy_auth REQUIRED',
-      // A deny ending in a proxy_auth ACL makes squid answer 407 with a Basic challenge.
-      'http_access deny !authenticated',
-    );
-  }
-  if (options.denyDomains && options.denyDomains.length > 0) {
-    lines.push(
-      `acl egress_policy_denied dstdomain ${options.denyDomains.join(' ')}`,
-      'deny_info ERR_EGRESS_POLICY egress_policy_denied',
-      'http_access deny egress_policy_denied',
-    );
-  }
-  lines.push('http_access allow all');
-  writeFileSync(file('squid.conf'), `${lines.join('\n')}\n`);
-  if (process.getuid?.() === 0) chownRecursive(workDir, systemUser(SQUID_USER));
-  // A service name of its own (alphanumeric only, squid insists) keeps concurrent squids off each other's shared memory.
-  const serviceName = `egresspreflight${randomBytes(6).toString('hex')}`;
+    let httpPort = `http_port ${hostPort(options.host, options.port)}`;
+    const lines = [
+      'visible_hostname egress-preflight-lab',
+      `pid_filename ${file('squid.pid')}`,
+      `cache_log ${file('cache.log')}`,
+      `access_log stdio:${file('access.log')}`,
+      `coredump_dir ${workDir}`,
+      `error_directory ${file('errors')}`,
+      'cache deny all',
+      'netdb_filename none',
+      'pinger_enable off',
+      'shutdown_lifetime 0 seconds',
+      `dns_nameservers ${nameserver}`,
+      // Squid's DNS client socket otherwise binds the wildcard address.
+      `udp_outgoing_address ${nameserver}`,
+      // Names nobody answers for fail in seconds instead of squid's default 30 s.
+      'dns_timeout 5 seconds',
+    ];
+    if (options.hosts) {
+      writeFileSync(file('hosts'), Object.entries(options.hosts).map(([name, address]) => `${address} ${name}\n`).join(''));
+      lines.push(`hosts_file ${file('hosts')}`);
+    }
+    if (options.sslBump) {
+      writeFileSync(file('bump-ca.pem'), options.sslBump.caCertPem);
+      writeFileSync(file('bump-ca.key'), options.sslBump.caKeyPem, { mode: 0o600 });
+      runOrThrow(`${SQUID_HELPERS}/security_file_certgen`, ['-c', '-s', file('ssl_db'), '-M', '4MB']);
+      httpPort += ` ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB tls-cert=${file('bump-ca.pem')} tls-key=${file('bump-ca.key')}`;
+      lines.push(
+        `sslcrtd_program ${SQUID_HELPERS}/security_file_certgen -s ${file('ssl_db')} -M 4MB`,
+        'sslcrtd_children 2 startup=1 idle=1',
+        'acl step1 at_step SslBump1',
+        // Peek first so the minted certificate carries the client's SNI, then bump.
+        'ssl_bump peek step1',
+        'ssl_bump bump all',
+        // Lab origins use throwaway certificates; what the tests look at is the certificate squid mints.
+        'tls_outgoing_options flags=DONT_VERIFY_PEER',
+      );
+    }
+    lines.unshift(httpPort);
+    // Deliberately none of squid's default Safe_ports/SSL_ports/to_localhost rules: lab targets are loopback ports of any number.
+    if (options.basicAuth) {
+      writeFileSync(file('htpasswd'), `${options.basicAuth.user}:${apr1Hash(options.basicAuth.password)}\n`);
+      lines.push(
+        `auth_param basic program ${SQUID_HELPERS}/basic_ncsa_auth ${file('htpasswd')}`,
+        'auth_param basic children 2 startup=1 idle=1',
+        'auth_param basic realm egress-preflight-lab',
+        'acl authenticated proxy_auth REQUIRED',
+        // A deny ending in a proxy_auth ACL makes squid answer 407 with a Basic challenge.
+        'http_access deny !authenticated',
+      );
+    }
+    if (options.denyDomains && options.denyDomains.length > 0) {
+      lines.push(
+        `acl egress_policy_denied dstdomain ${options.denyDomains.join(' ')}`,
+        'deny_info ERR_EGRESS_POLICY egress_policy_denied',
+        'http_access deny egress_policy_denied',
+      );
+    }
+    lines.push('http_access allow all');
+    writeFileSync(file('squid.conf'), `${lines.join('\n')}\n`);
+    if (process.getuid?.() === 0) chownRecursive(workDir, systemUser(SQUID_USER));
+    // A service name of its own (alphanumeric only, squid insists) keeps concurrent squids off each other's shared memory.
+    const serviceName = `egresspreflight${randomBytes(6).toString('hex')}`;
 
-  const service = await launch({
-    name: 'squid',
-    command: 'squid',
-    args: ['-n', serviceName, '-N', '-f', file('squid.conf')],
-    workDir,
-    host: options.host,
-    port: options.port,
-    logFiles: [file('cache.log')],
-    startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
-    afterExit: () => {
-      for (const segment of readdirSync(SHARED_MEMORY_DIR)) {
-        if (segment.startsWith(`${serviceName}-`)) rmSync(path.join(SHARED_MEMORY_DIR, segment), { force: true });
-      }
-    },
+    const service = await launch({
+      name: 'squid',
+      command: 'squid',
+      args: ['-n', serviceName, '-N', '-f', file('squid.conf')],
+      workDir,
+      host: options.host,
+      port: options.port,
+      logFiles: [file('cache.log')],
+      startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
+      afterExit: () => {
+        for (const segment of readdirSync(SHARED_MEMORY_DIR)) {
+          if (segment.startsWith(`${serviceName}-`)) rmSync(path.join(SHARED_MEMORY_DIR, segment), { force: true });
+        }
+      },
+    });
+    return { ...service, accessLogPath: file('access.log'), denyPageTitle };
   });
-  return { ...service, accessLogPath: file('access.log'), denyPageTitle };
 }
 
 export async function startUnbound(options: UnboundOptions): Promise<RunningService> {
   assertLoopback(options.host);
-  const workDir = makeWorkDir('unbound');
-  const logFile = path.join(workDir, 'unbound.log');
-  const quoted = (value: string): string => JSON.stringify(value);
-  const lines = [
-    'server:',
-    `  interface: ${options.host}@${options.port}`,
-    '  do-daemonize: no',
-    // Stay as the invoking user, outside any chroot, with files in workDir.
-    '  username: ""',
-    '  chroot: ""',
-    `  directory: ${quoted(workDir)}`,
-    `  pidfile: ${quoted(path.join(workDir, 'unbound.pid'))}`,
-    '  use-syslog: no',
-    `  logfile: ${quoted(logFile)}`,
-    '  verbosity: 1',
-    '  num-threads: 1',
-    '  access-control: 127.0.0.0/8 allow',
-    '  access-control: ::1 allow',
-    // No DNSSEC validation: lab zones are unsigned and there is no trust anchor to fetch.
-    '  module-config: "iterator"',
-    ...(options.records ?? []).map((record) => `  local-data: ${quoted(record)}`),
-  ];
-  if (options.forwardTo) {
-    assertLoopback(options.forwardTo.split('@')[0] ?? '');
-    lines.push(
-      '  do-not-query-localhost: no',
-      // Unbound answers the RFC 6761 names (lab names are *.test) itself, with NXDOMAIN, unless told not to.
-      '  local-zone: "test." nodefault',
-      '  local-zone: "invalid." nodefault',
-      'forward-zone:',
-      '  name: "."',
-      `  forward-addr: ${options.forwardTo}`,
-    );
-  } else {
-    // Anything not in local-data is NXDOMAIN: never ask the root servers.
-    lines.push('  local-zone: "." static');
-  }
-  writeFileSync(path.join(workDir, 'unbound.conf'), `${lines.join('\n')}\n`);
-  return launch({
-    name: 'unbound',
-    command: 'unbound',
-    args: ['-d', '-c', path.join(workDir, 'unbound.conf')],
-    workDir,
-    host: options.host,
-    port: options.port,
-    logFiles: [logFile],
-    startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
+  return inWorkDir('unbound', async (workDir) => {
+    const logFile = path.join(workDir, 'unbound.log');
+    const quoted = (value: string): string => JSON.stringify(value);
+    const lines = [
+      'server:',
+      `  interface: ${options.host}@${options.port}`,
+      '  do-daemonize: no',
+      // Stay as the invoking user, outside any chroot, with files in workDir.
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: ${quoted(workDir)}`,
+      `  pidfile: ${quoted(path.join(workDir, 'unbound.pid'))}`,
+      '  use-syslog: no',
+      `  logfile: ${quoted(logFile)}`,
+      '  verbosity: 1',
+      '  num-threads: 1',
+      '  access-control: 127.0.0.0/8 allow',
+      '  access-control: ::1 allow',
+      // No DNSSEC validation: lab zones are unsigned and there is no trust anchor to fetch.
+      '  module-config: "iterator"',
+      ...(options.records ?? []).map((record) => `  local-data: ${quoted(record)}`),
+    ];
+    if (options.forwardTo) {
+      assertLoopback(options.forwardTo.split('@')[0] ?? '');
+      lines.push(
+        '  do-not-query-localhost: no',
+        // Unbound answers the RFC 6761 names (lab names are *.test) itself, with NXDOMAIN, unless told not to.
+        '  local-zone: "test." nodefault',
+        '  local-zone: "invalid." nodefault',
+        'forward-zone:',
+        '  name: "."',
+        `  forward-addr: ${options.forwardTo}`,
+      );
+    } else {
+      // Anything not in local-data is NXDOMAIN: never ask the root servers.
+      lines.push('  local-zone: "." static');
+    }
+    writeFileSync(path.join(workDir, 'unbound.conf'), `${lines.join('\n')}\n`);
+    return launch({
+      name: 'unbound',
+      command: 'unbound',
+      args: ['-d', '-c', path.join(workDir, 'unbound.conf')],
+      workDir,
+      host: options.host,
+      port: options.port,
+      logFiles: [logFile],
+      startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
+    });
   });
 }
 
@@ -446,8 +452,15 @@ function logTail(file: string): string {
   return `\n--- last lines of ${path.basename(file)} ---\n${lines.join('\n')}`;
 }
 
-function makeWorkDir(component: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `egress-preflight-${component}-`));
+/** Runs `start` with a fresh temp dir, removed again if start fails before launch() owns it. */
+async function inWorkDir<T>(component: string, start: (workDir: string) => Promise<T>): Promise<T> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `egress-preflight-${component}-`));
+  try {
+    return await start(workDir);
+  } catch (error) {
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Only loopback targets are allowed in this workplace; refuse anything else before a component is configured with it. */
