@@ -34,9 +34,9 @@ export interface ProxyEndpoint {
 }
 
 /** Bypass entry: names without a dot, localhost and loopback literals (.NET bypassonlocal, WinINet's "<local>"). */
-export const BYPASS_LOCAL = '<local>';
+const BYPASS_LOCAL = '<local>';
 /** Prefix of a bypass entry that is a .NET regular expression from the agent config's <bypasslist>. */
-export const BYPASS_PATTERN_PREFIX = 'regex:';
+const BYPASS_PATTERN_PREFIX = 'regex:';
 
 const HTTP_DEFAULT_PORT = 80;
 const EXPECTED_FORM = 'expected http://[user:pass@]host:port';

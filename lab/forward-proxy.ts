@@ -1,11 +1,15 @@
 // An in-process forward proxy for tests on loopback: CONNECT tunnels and absolute-form requests, allow and
-// deny lists with a block page, 407 Basic authentication, and an upstream-error mode. It resolves target
-// names itself, through an injectable resolve(), and connects only to loopback addresses.
-// Not yet here: TLS re-signing for CONNECT to 443 (it needs the lab CA of lab/pki.ts).
+// deny lists with a block page, 407 Basic authentication, an upstream-error mode, and TLS re-signing with its
+// own CA as inspecting proxies do. It resolves target names itself, through an injectable resolve(), and
+// connects only to loopback addresses.
 import http, { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { classifyConnectError, openConnection } from '../probes/connect.js';
+import { deadlineSignal } from '../probes/probe.js';
 import { listen } from './loopback.js';
+import { chainPem, type LabAuthority } from './pki.js';
 
 export interface ForwardProxyOptions {
   /** Loopback address to listen on. */
@@ -26,6 +30,11 @@ export interface ForwardProxyOptions {
   upstreamError?: 502 | 503 | 504;
   /** Deadline of the proxy's own connection to a target. */
   upstreamTimeoutMs?: number;
+  /**
+   * Intercept TLS inside CONNECT tunnels: the client gets a leaf for the target host issued by this authority
+   * (with its intermediates), the target a TLS connection of the proxy's own. Other tunnelled traffic passes as it is.
+   */
+  resignWith?: LabAuthority;
 }
 
 /** One request as the proxy saw it, so tests can assert the path taken. */
@@ -56,8 +65,10 @@ interface Reply {
 type Decision = { kind: 'reply'; reply: Reply } | { kind: 'connect'; address: string };
 
 const SERVER_NAME = 'lab-forward-proxy';
+/** First byte of a TLS record carrying a handshake message: how a ClientHello starts. */
+const TLS_HANDSHAKE_RECORD = 0x16;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
-/** Request headers meant for the proxy or for one hop only: never forwarded. */
+/** Headers meant for the proxy or for one hop only: forwarded in neither direction. */
 const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 export async function startForwardProxy(options: ForwardProxyOptions): Promise<LabForwardProxy> {
@@ -73,6 +84,28 @@ export async function startForwardProxy(options: ForwardProxyOptions): Promise<L
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  };
+  const resigned = new Map<string, Promise<tls.SecureContext>>();
+  const interceptOrSplice = (client: Socket, upstream: Socket, host: string, authority: LabAuthority) => {
+    client.once('data', (first: Buffer) => {
+      client.pause();
+      client.unshift(first);
+      if (first[0] !== TLS_HANDSHAKE_RECORD) return splice(client, upstream);
+      let context = resigned.get(host);
+      if (!context) {
+        context = authority.issueLeaf({ hosts: [host] }).then((identity) => tls.createSecureContext({ key: identity.keyPem, cert: chainPem(identity, { intermediates: true, root: false }) }));
+        resigned.set(host, context);
+      }
+      void context.then((secureContext) => {
+        // The ClientHello already read is still buffered on `client`: the TLS server side reads it from there.
+        const inbound = new tls.TLSSocket(client, { isServer: true, secureContext });
+        // The lab's inspecting proxy trusts every target: tests look at what the client is shown.
+        const outbound = tls.connect({ socket: upstream, rejectUnauthorized: false, ...(net.isIP(host) === 0 ? { servername: host } : {}) });
+        for (const side of [inbound, outbound]) side.on('error', () => side.destroy());
+        splice(inbound, outbound);
+      });
+    });
+    client.resume();
   };
   const record = (req: IncomingMessage, target: string, status: number) => {
     requests.push({ method: req.method ?? '', target, hadCredentials: req.headers['proxy-authorization'] !== undefined, status });
@@ -99,7 +132,7 @@ export async function startForwardProxy(options: ForwardProxyOptions): Promise<L
       if (decision.kind === 'reply') return refuse(decision.reply);
       let upstream: Socket;
       try {
-        upstream = await openConnection(decision.address, authority.port, AbortSignal.timeout(options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS));
+        upstream = await openConnection(decision.address, authority.port, deadlineSignal(options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS));
       } catch (error) {
         return refuse(upstreamFailure(target, error));
       }
@@ -107,10 +140,9 @@ export async function startForwardProxy(options: ForwardProxyOptions): Promise<L
       if (client.destroyed) return upstream.destroy();
       record(req, target, 200);
       client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
-      // Either side ending ends the tunnel; destroy, not end, so that close() never waits on a half-closed pair.
-      upstream.pipe(client).once('close', () => upstream.destroy());
-      client.pipe(upstream).once('close', () => client.destroy());
+      if (head.length > 0) client.unshift(head);
+      if (options.resignWith) interceptOrSplice(client, upstream, authority.host, options.resignWith);
+      else splice(client, upstream);
     })();
   });
 
@@ -187,6 +219,14 @@ async function decideTarget(options: ForwardProxyOptions, targetHost: string): P
   // The lab must never send traffic off the machine, whatever a test's resolve() returns.
   if (!isLoopback(address)) return reply(502, `The lab proxy reaches loopback addresses only, not ${address}`);
   return { kind: 'connect', address };
+}
+
+/** Joins two streams both ways; either side closing destroys the other, so close() never waits on a half-closed pair. */
+function splice(a: Duplex, b: Duplex): void {
+  a.pipe(b);
+  b.pipe(a);
+  a.once('close', () => b.destroy());
+  b.once('close', () => a.destroy());
 }
 
 function basicCredentials(username: string, password: string): string {

@@ -54,37 +54,53 @@ export interface NameAttribute {
   value: string;
 }
 
-/** A certificate parsed once, with what chain building and name matching need. */
-export interface ParsedCertificate {
-  der: Buffer;
-  x509: X509Certificate;
-  sha256: string;
+/**
+ * A certificate parsed once, with what chain building and name matching need. The @peculiar/x509 reading (names,
+ * extensions) costs milliseconds per certificate, so it waits until asked: Node's 144 bundled roots only need it
+ * when one of them ends up on a path.
+ */
+export class ParsedCertificate {
+  readonly x509: X509Certificate;
+  readonly sha256: string;
+  #structure: Structure | undefined;
+
+  /** Throws only when OpenSSL cannot read the DER at all; everything past that is recorded, never thrown. */
+  constructor(readonly der: Buffer) {
+    this.x509 = new X509Certificate(der);
+    this.sha256 = this.x509.fingerprint256;
+  }
+
+  get subjectAttributes(): readonly NameAttribute[] {
+    return this.structure().subjectAttributes;
+  }
+
+  get issuerAttributes(): readonly NameAttribute[] {
+    return this.structure().issuerAttributes;
+  }
+
+  get extensions(): ExtensionFields {
+    return this.structure().extensions;
+  }
+
+  private structure(): Structure {
+    return (this.#structure ??= readStructure(this.der));
+  }
+}
+
+interface Structure {
   subjectAttributes: NameAttribute[];
   issuerAttributes: NameAttribute[];
   extensions: ExtensionFields;
 }
 
-const EC_CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
-
-/** Throws only when OpenSSL cannot read the DER at all; everything past that is recorded, never thrown. */
-export function parseCertificate(der: Buffer): ParsedCertificate {
-  const certificate = new X509Certificate(der);
-  let structured: x509.X509Certificate | null = null;
-  let structureError = '';
+function readStructure(der: Buffer): Structure {
   try {
-    structured = new x509.X509Certificate(der);
+    const structured = new x509.X509Certificate(der);
+    return { subjectAttributes: nameAttributes(structured.subjectName), issuerAttributes: nameAttributes(structured.issuerName), extensions: readExtensions(structured) };
   } catch (error) {
     // OpenSSL accepted the certificate, @peculiar/x509 did not: names then match only by Node's text.
-    structureError = describeError(error);
+    return { subjectAttributes: [], issuerAttributes: [], extensions: { ...noExtensions(), unreadableExtensions: [`all: ${describeError(error)}`] } };
   }
-  return {
-    der,
-    x509: certificate,
-    sha256: certificate.fingerprint256,
-    subjectAttributes: structured ? nameAttributes(structured.subjectName) : [],
-    issuerAttributes: structured ? nameAttributes(structured.issuerName) : [],
-    extensions: structured ? readExtensions(structured) : { ...noExtensions(), unreadableExtensions: [`all: ${structureError}`] },
-  };
 }
 
 /** Parses each PEM block of each text (a PEM file may hold a bundle); blocks that do not parse are left out. */
@@ -93,7 +109,7 @@ export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertifi
   for (const text of pemTexts) {
     for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) {
       try {
-        parsed.push(parseCertificate(new X509Certificate(block).raw));
+        parsed.push(new ParsedCertificate(new X509Certificate(block).raw));
       } catch {
         // A damaged block in a CA file: config loading reports unreadable files; here it anchors nothing.
       }
@@ -119,8 +135,8 @@ export function describeCertificate(certificate: ParsedCertificate): Certificate
   };
 }
 
-export function observeCertificate(der: Buffer): ObservedCertificate {
-  return { ...describeCertificate(parseCertificate(der)), der: der.toString('base64') };
+export function observeCertificate(certificate: ParsedCertificate): ObservedCertificate {
+  return { ...describeCertificate(certificate), der: certificate.der.toString('base64') };
 }
 
 /** The report form of an observed certificate: everything but the DER. */
@@ -152,9 +168,16 @@ export function isIssuedBy(subject: ParsedCertificate, issuer: ParsedCertificate
   }
 }
 
+/** Signed with its own key under its own name. Not isIssuedBy(c, c): OpenSSL also wants keyCertSign, which self-signed leaves lack. */
 export function isSelfSigned(certificate: ParsedCertificate): boolean {
-  return isIssuedBy(certificate, certificate);
+  try {
+    return certificate.x509.subject === certificate.x509.issuer && certificate.x509.verify(certificate.x509.publicKey);
+  } catch {
+    return false;
+  }
 }
+
+const EC_CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
 
 function describeKey(cert: X509Certificate): Pick<CertificateEvidence, 'keyType' | 'keyBits' | 'curve'> {
   try {

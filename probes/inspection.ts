@@ -3,7 +3,6 @@
 // Facts from shared/reference/endpoints.md: "Certificate authorities that Microsoft's chains anchor at" and
 // "How inspection shows itself".
 import tls from 'node:tls';
-import type { TrustPlan } from '../config/plan.js';
 import type { InspectionVendor } from '../model/codes.js';
 import { displayName, isIssuedBy, isSelfSigned, oneLineName, parsePemCertificates, type NameAttribute, type ParsedCertificate } from './certificates.js';
 
@@ -32,6 +31,12 @@ export type PathEnd =
 export interface ChainPath {
   links: PathLink[];
   end: PathEnd;
+}
+
+/** A run's trust settings (RunPlan.trust): --ca-file PEM texts, trusted and expected, and the expected roots' names. */
+export interface TrustSources {
+  caPems: readonly string[];
+  expectedIssuers: readonly string[];
 }
 
 export interface TrustAnchors {
@@ -163,23 +168,35 @@ export function assessChain(presented: readonly ParsedCertificate[], anchors: Tr
  * The expected anchors of a trust plan: Node's bundled roots whose names the plan lists (then known by SHA-256
  * fingerprint, so a look-alike with the same name is not one of them) and every --ca-file certificate.
  */
-export function trustAnchors(trust: TrustPlan): TrustAnchors {
-  let anchors = anchorsByPlan.get(trust);
+export function trustAnchors(trust: TrustSources): TrustAnchors {
+  // Memoized on the plan's arrays: a run asks once per handshake with the same ones.
+  let byIssuers = anchorsByCaPems.get(trust.caPems);
+  if (!byIssuers) {
+    byIssuers = new Map();
+    anchorsByCaPems.set(trust.caPems, byIssuers);
+  }
+  const key = JSON.stringify(trust.expectedIssuers);
+  let anchors = byIssuers.get(key);
   if (!anchors) {
     anchors = buildTrustAnchors(trust);
-    anchorsByPlan.set(trust, anchors);
+    byIssuers.set(key, anchors);
   }
   return anchors;
 }
 
-const anchorsByPlan = new WeakMap<TrustPlan, TrustAnchors>();
+const anchorsByCaPems = new WeakMap<readonly string[], Map<string, TrustAnchors>>();
 let bundledRoots: PathLink[] | undefined;
 
-function buildTrustAnchors(trust: TrustPlan): TrustAnchors {
+function buildTrustAnchors(trust: TrustSources): TrustAnchors {
   bundledRoots ??= parsePemCertificates(tls.rootCertificates).map((certificate) => ({ certificate, source: 'bundled' }));
   const caFileCertificates: PathLink[] = parsePemCertificates(trust.caPems).map((certificate) => ({ certificate, source: 'ca-file' }));
   const wanted = new Set(trust.expectedIssuers.map((name) => name.toLowerCase()));
-  const expectedBundled = bundledRoots.filter(({ certificate }) => wanted.has(subjectDisplayName(certificate).toLowerCase()) || wanted.has(oneLineName(certificate.x509.subject).toLowerCase()));
+  // Node's text, not the attribute reading: that would parse all 144 roots again, slowly.
+  const expectedBundled = bundledRoots.filter(({ certificate }) => {
+    const lines = certificate.x509.subject.split('\n');
+    const commonName = lines.find((line) => line.startsWith('CN='))?.slice('CN='.length) ?? '';
+    return wanted.has(commonName.toLowerCase()) || wanted.has(lines.join(', ').toLowerCase());
+  });
   const bySubject = new Map<string, PathLink[]>();
   const byFingerprint = new Map<string, PathLink>();
   for (const link of [...caFileCertificates, ...bundledRoots]) {

@@ -5,8 +5,9 @@ import type net from 'node:net';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
-import { observeCertificate, type ObservedCertificate } from './certificates.js';
+import { observeCertificate, ParsedCertificate, type ObservedCertificate } from './certificates.js';
 import { classifyConnectError, openConnection } from './connect.js';
+import { buildPath, trustAnchors, type ChainPath } from './inspection.js';
 import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 
 /**
@@ -61,6 +62,11 @@ export type TlsEvidence = {
   /** tls.checkServerIdentity's complaint about the leaf for `host`, checked whatever the chain verdict. */
   hostnameError: string | null;
   /**
+   * The chain leads, by signature, to one of Node's bundled roots or a caPems certificate. Needed besides
+   * `authorizationError` because OpenSSL reports only its last verify error: a date error can hide an unknown root.
+   */
+  anchoredInTrustStore: boolean;
+  /**
    * The chain as Node reports it: leaf first, presented certificates in issuing order, completed with the
    * trust store's root when the server did not send it. Each carries its DER for revocation checks.
    */
@@ -98,7 +104,7 @@ function worthAskingLegacy(code: HandshakeFailureCode): boolean {
 
 type Mode = 'modern' | 'legacy';
 
-type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'authorized' | 'authorizationError' | 'hostnameError' | 'chain'> & { protocol: string };
+type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'authorized' | 'authorizationError' | 'hostnameError' | 'anchoredInTrustStore' | 'chain'> & { protocol: string };
 
 type Attempt =
   | { outcome: 'established'; connectMs: number; handshakeMs: number; session: Session }
@@ -128,7 +134,7 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
 }
 
 function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
-  const noSession = { protocol: null, cipher: null, authorized: false, authorizationError: null, hostnameError: null, chain: [] };
+  const noSession = { protocol: null, cipher: null, authorized: false, authorizationError: null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
   const observedAt = new Date().toISOString();
   switch (result.outcome) {
     case 'transport-failed':
@@ -163,24 +169,37 @@ function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.Sec
     tlsSocket.once('error', (error) => finish(() => reject(error)));
     tlsSocket.once('secureConnect', () => {
       // Read everything before destroying the socket: the peer certificate lives with the connection.
-      const session = readSession(tlsSocket, target.host);
-      finish(() => resolve(session));
+      try {
+        const session = readSession(tlsSocket, target);
+        finish(() => resolve(session));
+      } catch (error) {
+        finish(() => reject(new Error(`the server's certificate could not be read: ${describeError(error)}`)));
+      }
     });
   });
 }
 
-function readSession(tlsSocket: tls.TLSSocket, host: string): Session {
+function readSession(tlsSocket: tls.TLSSocket, target: TlsTarget): Session {
   const peer = tlsSocket.getPeerCertificate(true);
   const hasPeer = Object.keys(peer).length > 0;
+  const chain = hasPeer ? peerChain(peer).map((der) => new ParsedCertificate(der)) : [];
   return {
     protocol: tlsSocket.getProtocol() ?? 'unknown',
     cipher: tlsSocket.getCipher()?.standardName ?? null,
     authorized: tlsSocket.authorized,
     authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null,
-    hostnameError: hasPeer ? hostnameErrorOf(host, peer) : null,
-    chain: hasPeer ? peerChain(peer).map((der) => observeCertificate(der)) : [],
+    hostnameError: hasPeer ? hostnameErrorOf(target.host, peer) : null,
+    anchoredInTrustStore: chain.length > 0 && isAnchored(buildPath(chain, trustAnchors({ caPems: target.caPems, expectedIssuers: NO_EXPECTED_ISSUERS }))),
+    chain: chain.map(observeCertificate),
   };
 }
+
+function isAnchored(path: ChainPath): boolean {
+  return path.end.kind === 'expected-anchor' || path.end.kind === 'trusted-anchor';
+}
+
+/** Trust, not expectation, is the question here; one shared array keeps trustAnchors' memo warm. */
+const NO_EXPECTED_ISSUERS: readonly string[] = [];
 
 function hostnameErrorOf(host: string, peer: tls.PeerCertificate): string | null {
   try {

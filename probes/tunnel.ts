@@ -6,9 +6,10 @@ import type net from 'node:net';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { ProxyCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+import { deadlineSignal } from './probe.js';
 
-/** How a probe reaches host:port: straight (openConnection has this shape) or through a proxy tunnel. */
-export type Transport = (host: string, port: number, signal: AbortSignal) => Promise<net.Socket>;
+/** Opens a byte stream to host:port through a proxy; the proxy resolves the host itself. */
+export type ProxyTransport = (host: string, port: number, signal: AbortSignal) => Promise<net.Socket>;
 
 export type ProxyRefusalCode = Exclude<ProxyCode, 'PROXY_OK'>;
 
@@ -35,10 +36,13 @@ export interface ProxyRefusal {
   detail: string;
 }
 
-/** The rejection of a proxy Transport. */
+/** The rejection of a ProxyTransport. `code` and `message` make it a transport failure as probes/tls.ts reads one. */
 export class ProxyRefusalError extends Error {
+  readonly code: ProxyRefusalCode;
+
   constructor(readonly refusal: ProxyRefusal) {
     super(refusal.detail);
+    this.code = refusal.code;
   }
 }
 
@@ -55,11 +59,11 @@ const MAX_SCHEMES = 8;
 const PAGE_GRACE_MS = 1000;
 
 /**
- * A Transport that opens a CONNECT tunnel through the proxy at `proxyUrl` (http://[user:pass@]host:port) and
+ * A ProxyTransport that opens a CONNECT tunnel through the proxy at `proxyUrl` (http://[user:pass@]host:port) and
  * resolves with the tunnel's socket, paused and ready for tls.connect({ socket }); the caller owns it. Rejects
  * with a ProxyRefusalError. Basic credentials in the URL go in Proxy-Authorization and nowhere else.
  */
-export function createProxyTransport(proxyUrl: string): Transport {
+export function createProxyTransport(proxyUrl: string): ProxyTransport {
   const endpoint = proxyEndpoint(proxyUrl);
   const proxy = redactUrl(proxyUrl);
   const authorization = endpoint.username !== '' || endpoint.password !== ''
@@ -101,7 +105,7 @@ export function createProxyTransport(proxyUrl: string): Transport {
       return socket;
     }
 
-    const page = await readPage(socket, head, AbortSignal.any([signal, AbortSignal.timeout(PAGE_GRACE_MS)]));
+    const page = await readPage(socket, head, deadlineSignal(PAGE_GRACE_MS, signal));
     socket.destroy();
     const pageTitle = htmlTitle(page);
     const answer = `${head.status}${head.statusText ? ` ${head.statusText}` : ''}${pageTitle ? ` ("${pageTitle}")` : ''}`;

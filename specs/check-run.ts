@@ -56,14 +56,7 @@ function union(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /** The fields that place a result: which check, on what. */
-export interface ResultSubject {
-  id: string;
-  check: CheckKind;
-  host: string;
-  address: string | null;
-  port: number | null;
-  url: string | null;
-}
+export type ResultSubject = Pick<CheckResult, 'id' | 'check' | 'host' | 'address' | 'port' | 'url'>;
 
 export interface Verdict {
   status: Status;

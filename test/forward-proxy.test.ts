@@ -2,22 +2,30 @@
 // policy, authentication, upstream errors, its loopback-only rule, and a prompt close().
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { Client, ProxyAgent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwardProxy, type ForwardProxyOptions, type LabForwardProxy } from '../lab/forward-proxy.js';
 import { listen, loopbackAddress } from '../lab/loopback.js';
+import { chainPem, LabAuthority } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 
 const webAddress = loopbackAddress(521);
 const echoAddress = loopbackAddress(522);
 const closedAddress = loopbackAddress(523);
-const names: Record<string, string> = { 'web.lab.test': webAddress, 'echo.lab.test': echoAddress, 'closed.lab.test': closedAddress, 'offsite.lab.test': '192.0.2.10' };
+const tlsAddress = loopbackAddress(524);
+const names: Record<string, string> = { 'web.lab.test': webAddress, 'echo.lab.test': echoAddress, 'closed.lab.test': closedAddress, 'offsite.lab.test': '192.0.2.10', 'tls.lab.test': tlsAddress };
 const resolve = (host: string) => names[host] ?? null;
 
 let webPort: number;
 let echoPort: number;
 let closedPort: number;
+let serverRoot: LabAuthority;
+let inspectionRoot: LabAuthority;
+let tlsPort: number;
+/** Greets every TLS client, so tests see that a re-signed session still reaches the target. */
+let tlsServer: tls.Server;
 const web = http.createServer((req, res) => {
   // What reached the origin, so tests can see what the proxy forwarded.
   res.setHeader('content-type', 'application/json');
@@ -30,11 +38,18 @@ beforeAll(async () => {
   webPort = await listen(web, webAddress, 0);
   echoPort = await listen(echo, echoAddress, 0);
   closedPort = await findSharedFreePort([closedAddress]);
+  [serverRoot, inspectionRoot] = await Promise.all([
+    LabAuthority.root({ name: [['O', 'Lab Services'], ['CN', 'Lab Services Root']] }),
+    LabAuthority.root({ name: [['O', 'Contoso Corporation'], ['CN', 'Contoso Egress Inspection CA']] }),
+  ]);
+  const identity = await serverRoot.issueLeaf({ hosts: ['tls.lab.test'] });
+  tlsServer = tls.createServer({ key: identity.keyPem, cert: chainPem(identity, { intermediates: true, root: false }) }, (session) => session.end('served by tls.lab.test'));
+  tlsPort = await listen(tlsServer, tlsAddress, 0);
 });
 afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.close()));
   web.closeAllConnections();
-  await Promise.all([new Promise((r) => web.close(r)), new Promise((r) => echo.close(r))]);
+  await Promise.all([web, echo, tlsServer].map((server) => new Promise((r) => server.close(r))));
 });
 
 let nextProxyAddress = 530;
@@ -153,6 +168,30 @@ describe('lab forward proxy', () => {
     expect(options).toMatchObject({ status: 200, headers: { server: 'lab-forward-proxy', allow: 'OPTIONS, GET, HEAD, POST, CONNECT' } });
     expect((await askProxy(proxy, 'GET', '/')).status).toBe(400);
     expect(proxy.requests.map((r) => [r.method, r.target, r.status])).toEqual([['OPTIONS', '*', 200], ['GET', '/', 400]]);
+  });
+
+  it('re-signs TLS inside CONNECT with its own CA, and still reaches the target', async () => {
+    /** The issuer the client is shown through `proxy`, and what the target said. */
+    const throughProxy = async (proxy: LabForwardProxy, trusted: LabAuthority) => {
+      const { socket } = await new Client(proxy.url).connect({ path: `tls.lab.test:${tlsPort}` });
+      const session = tls.connect({ socket, servername: 'tls.lab.test', ca: trusted.certificate.pem });
+      await once(session, 'secureConnect');
+      const issuer = session.getPeerCertificate().issuer.CN;
+      let said = '';
+      for await (const chunk of session) said += String(chunk);
+      return { issuer, said };
+    };
+    expect(await throughProxy(await labProxy({ resignWith: inspectionRoot }), inspectionRoot)).toEqual({ issuer: 'Contoso Egress Inspection CA', said: 'served by tls.lab.test' });
+    expect(await throughProxy(await labProxy(), serverRoot)).toEqual({ issuer: 'Lab Services Root', said: 'served by tls.lab.test' });
+  });
+
+  it('passes tunnelled traffic that is not TLS untouched while re-signing', async () => {
+    const proxy = await labProxy({ resignWith: inspectionRoot });
+    const { socket } = await new Client(proxy.url).connect({ path: `echo.lab.test:${echoPort}` });
+    socket.write('not a ClientHello');
+    const [data] = (await once(socket, 'data')) as [Buffer];
+    expect(data.toString()).toBe('not a ClientHello');
+    socket.destroy();
   });
 
   it('closes promptly with a tunnel and an idle connection open', async () => {

@@ -5,7 +5,7 @@
 import type { TrustPlan } from '../../config/plan.js';
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { oneLineName, parseCertificate, withoutDer } from '../../probes/certificates.js';
+import { oneLineName, ParsedCertificate, withoutDer } from '../../probes/certificates.js';
 import { assessChain, trustAnchors, type InspectionAssessment } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
@@ -47,7 +47,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
 
 /** The anchoring decision over an observed chain (which must hold at least the leaf). */
 export function assessObserved(evidence: TlsEvidence, trust: TrustPlan): InspectionAssessment {
-  return assessChain(evidence.chain.map((certificate) => parseCertificate(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
+  return assessChain(evidence.chain.map((certificate) => new ParsedCertificate(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
 }
 
 export function judgeInspection(port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Verdict {

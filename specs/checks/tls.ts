@@ -6,12 +6,11 @@
 //   > TLS_UNTRUSTED > TLS_CERT_REVOKED > TLS_CERT_EXPIRED > TLS_CERT_NOT_YET_VALID > TLS_HOSTNAME_MISMATCH > TLS_OK.
 // Untrusted comes first because dates and names of a certificate nobody vouches for mean nothing; revoked before
 // expired because it is the issuer's explicit verdict. Every finding, chosen or not, is listed in evidence.
-import type { CertificateEvidence } from '../../probes/certificates.js';
-import { withoutDer } from '../../probes/certificates.js';
-import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
 import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
+import { withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
+import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
@@ -36,8 +35,13 @@ export interface Revocation {
   reason: string | null;
 }
 
-/** OpenSSL verify results that still mean "the chain leads to a trusted root": only a date or the name is wrong. */
-const TRUSTED_CHAIN_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+/** Node checks the name only once OpenSSL verified the chain: this error means the chain is trusted. */
+const HOSTNAME_ERROR = 'ERR_TLS_CERT_ALTNAME_INVALID';
+/**
+ * Date errors say nothing about trust, and OpenSSL reports only its last error: after one of these the chain may
+ * still lead nowhere, and the probe's own anchoring by signature decides.
+ */
+const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /** The tls prerequisites (dns gave an address, tcp connected), then the handshake's verdict. */
 export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
@@ -47,6 +51,7 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
     const tcp = await tcpCheck(run, target);
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
+    // The crl and ocsp checks will hand their revocations to judgeTls and tlsReportEvidence here.
     return makeResult(subject, judgeTls(target.port, evidence), (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), tlsReportEvidence(evidence));
   });
 }
@@ -68,7 +73,7 @@ export function judgeTls(port: number, evidence: TlsEvidence, revocations: reado
     const asked = evidence.handshakeFailure ? ` (TLS 1.2 and 1.3 failed: ${evidence.handshakeFailure.detail})` : '';
     return {
       status: 'fail', code: 'TLS_PROTOCOL_TOO_OLD', message: `${where}: the server only speaks ${evidence.protocol}${asked}`,
-      remediation: `The agent needs TLS 1.2 or newer. If ${evidence.host} is reached through a TLS-terminating device, enable TLS 1.2 there; otherwise the address does not belong to the service: check DNS and routing.`,
+      remediation: `The agent needs TLS 1.2 or newer, which Microsoft's endpoints speak: what answers here is a device on the path that terminates TLS (enable TLS 1.2 on it, or exempt ${evidence.host}) or not the service at all (check DNS and routing).`,
     };
   }
   if (evidence.handshakeFailure) {
@@ -81,27 +86,34 @@ export function judgeTls(port: number, evidence: TlsEvidence, revocations: reado
     }[failure.code];
     return { status: 'fail', code: failure.code, message: `${where}: ${failure.detail}${legacy}`, remediation };
   }
-  const [leaf] = evidence.chain;
-  if (!leaf) {
-    return { status: 'fail', code: 'TLS_HANDSHAKE_FAILED', message: `${where}: the handshake completed without a server certificate (${evidence.cipher ?? 'unknown cipher'})`, remediation: `Something on the path negotiates anonymous TLS for ${evidence.host}: check the TLS policy of the device at ${evidence.address}.` };
-  }
   const findings = certificateFindings(evidence, revocations);
   const [first] = findings;
-  if (first) {
-    const others = findings.slice(1).map((finding) => finding.code);
-    return { status: 'fail', code: first.code, message: `${where}: ${first.message}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`, remediation: first.remediation };
+  const [leaf] = evidence.chain;
+  if (first || !leaf) {
+    const finding = first ?? NO_CERTIFICATE;
+    const others = findings.slice(1).map((f) => f.code);
+    return { status: 'fail', code: finding.code, message: `${where}: ${finding.message}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`, remediation: finding.remediation };
   }
   const negotiated = [evidence.protocol, evidence.cipher].filter((part) => part !== null).join(' ');
   return { status: 'pass', code: 'TLS_OK', message: `${where}: ${negotiated}, certificate ${quote(nameOf(leaf))} issued by ${quote(issuerOf(leaf))}, valid until ${leaf.notAfter}` };
 }
 
+/** A session without a server certificate (anonymous cipher suites): nothing vouches for the server. */
+const NO_CERTIFICATE: CertificateFinding = {
+  code: 'TLS_UNTRUSTED',
+  message: 'the server presented no certificate',
+  remediation: 'Something on the path negotiates TLS without a certificate: check the TLS policy of the device that answers.',
+};
+
 /** Every defect of the presented certificate, in precedence order. */
 export function certificateFindings(evidence: TlsEvidence, revocations: readonly Revocation[] = []): CertificateFinding[] {
   const [leaf] = evidence.chain;
-  if (!leaf) return [];
+  if (!leaf) return evidence.protocol === null ? [] : [NO_CERTIFICATE];
   const findings: CertificateFinding[] = [];
-  const chainError = evidence.authorizationError;
-  if (!evidence.authorized && chainError !== null && !TRUSTED_CHAIN_ERRORS.has(chainError)) findings.push(untrustedFinding(evidence, leaf, chainError));
+  const chainError = evidence.authorized ? null : evidence.authorizationError;
+  const trustError = chainError !== null && chainError !== HOSTNAME_ERROR && !DATE_ERRORS.has(chainError) ? chainError : null;
+  const dateErrorHidesTrust = chainError !== null && DATE_ERRORS.has(chainError) && !evidence.anchoredInTrustStore;
+  if (trustError !== null || dateErrorHidesTrust) findings.push(untrustedFinding(evidence, leaf, trustError));
   for (const revocation of revocations) {
     findings.push({
       code: 'TLS_CERT_REVOKED',
@@ -138,23 +150,27 @@ export function certificateFindings(evidence: TlsEvidence, revocations: readonly
   return CERTIFICATE_FINDING_PRECEDENCE.flatMap((code) => findings.filter((finding) => finding.code === code));
 }
 
-function untrustedFinding(evidence: TlsEvidence, leaf: CertificateEvidence, chainError: string): CertificateFinding {
+/** Why the chain is not trusted: OpenSSL's reason when it gave one, else what the chain shows. */
+function untrustedFinding(evidence: TlsEvidence, leaf: CertificateEvidence, trustError: string | null): CertificateFinding {
   const top = evidence.chain[evidence.chain.length - 1] ?? leaf;
+  const unknownRoot = `the chain leads to ${quote(issuerOf(top))}, which neither Node's bundled Mozilla roots nor --ca-file contain`;
+  const selfSigned = `the certificate ${quote(nameOf(leaf))} is self-signed`;
   const why: Record<string, string> = {
-    DEPTH_ZERO_SELF_SIGNED_CERT: `the certificate ${quote(nameOf(leaf))} is self-signed`,
+    DEPTH_ZERO_SELF_SIGNED_CERT: selfSigned,
     SELF_SIGNED_CERT_IN_CHAIN: `the chain ends at ${quote(issuerOf(top))}, a root neither Node's bundled Mozilla roots nor --ca-file contain`,
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `the chain leads to ${quote(issuerOf(top))}, which neither Node's bundled Mozilla roots nor --ca-file contain`,
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: unknownRoot,
     UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the issuer ${quote(issuerOf(leaf))} is unknown and the server did not send it (incomplete chain, or a root no store holds)`,
   };
+  const observed = evidence.chain.length === 1 && leaf.subject === leaf.issuer ? selfSigned : unknownRoot;
   return {
     code: 'TLS_UNTRUSTED',
-    message: `${why[chainError] ?? `the chain does not verify (${chainError})`} [${chainError}]`,
+    message: trustError === null ? observed : `${why[trustError] ?? `the chain does not verify`} [${trustError}]`,
     remediation: `If a device on the path re-signs TLS for ${evidence.host} (see the inspection check), exempt the host from inspection there; for a lab or a private cloud, pass its root CA with --ca-file.`,
   };
 }
 
 /** The report evidence: everything observed, certificates without their DER. */
-export function tlsReportEvidence(evidence: TlsEvidence): Evidence {
+export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly Revocation[] = []): Evidence {
   return {
     host: evidence.host,
     address: evidence.address,
@@ -167,10 +183,11 @@ export function tlsReportEvidence(evidence: TlsEvidence): Evidence {
     authorized: evidence.authorized,
     authorizationError: evidence.authorizationError,
     hostnameError: evidence.hostnameError,
+    anchoredInTrustStore: evidence.anchoredInTrustStore,
     transportFailure: evidence.transportFailure ? { ...evidence.transportFailure } : null,
     handshakeFailure: evidence.handshakeFailure ? { ...evidence.handshakeFailure } : null,
     legacyRetry: evidence.legacyRetry ? { ...evidence.legacyRetry } : null,
-    findings: certificateFindings(evidence).map((finding) => finding.code),
+    findings: certificateFindings(evidence, revocations).map((finding) => finding.code),
     chain: evidence.chain.map(withoutDer),
   };
 }
