@@ -18,6 +18,9 @@ function runOptions<T>(argv: Argv<T>) {
     .option('port-map', { type: 'string', array: true, describe: 'connect to other ports: 443=8443,80=8080' })
     .option('var', { type: 'string', array: true, describe: 'fill {KEY} in endpoint host names: KEY=VALUE, repeatable' })
     .option('ca-file', { type: 'string', array: true, describe: 'PEM certificates accepted as expected trust anchors' })
+    .option('proxy', { type: 'string', describe: 'explicit HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)' })
+    .option('no-proxy', { type: 'boolean', describe: 'ignore proxy settings from the environment' })
+    .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config" })
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
@@ -65,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 -p entra-private-network-connector --var tenant=contoso --junit preflight.xml', 'connector endpoints, JUnit for CI')
     .example('$0 -c corp.yaml --resolver 10.0.0.53 --json result.json', 'a config file that extends a profile, through a given resolver')
     .example('$0 lab --junit out.xml', 'see the tool work against the embedded lab network')
+    // `--no-proxy` is an option of its own, not the negation of --proxy.
+    .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .help()
     .version()
@@ -87,6 +92,9 @@ function toRunOptions(args: ParsedRunArgs): RunOptions {
     portMap: args['port-map'],
     vars: args.var,
     caFiles: args['ca-file'],
+    proxy: args.proxy,
+    noProxy: args['no-proxy'],
+    agentConfig: args['agent-config'],
     only: args.only,
     timeout: args.timeout,
     concurrency: args.concurrency,

@@ -10,7 +10,8 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } fr
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
-import type { Expectation, PlannedEndpoint, ProxyPlan, ProxySource, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import type { Expectation, PlannedEndpoint, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { DEFAULT_PROFILE, packageRoot, profilePath } from './profiles.js';
 
 export interface PlanOptions {
@@ -27,7 +28,14 @@ export interface PlanOptions {
   timeout?: number;
   concurrency?: number;
   caFiles?: string[];
+  /** --proxy URL. */
   proxy?: string;
+  /** --no-proxy: ignore proxy settings from the environment. */
+  noProxy?: boolean;
+  /** --agent-config: the provisioning agent's .NET config file, whose <defaultProxy> names its proxy. */
+  agentConfig?: string;
+  /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Where relative --config and --ca-file paths start (default: the process's working directory). */
   cwd?: string;
 }
@@ -72,7 +80,8 @@ interface EndpointTemplate extends Omit<PlannedEndpoint, 'host' | 'url' | 'hostO
 /** What one source (a profile, a config file, the command line) contributes; undefined: it says nothing. */
 interface Settings {
   resolvers: ResolverAddress[] | undefined;
-  proxy: ProxyPlan | undefined;
+  /** A config file's proxy URL, validated, with the file it came from; resolveProxy decides what applies. */
+  proxy: { text: string; file: string } | undefined;
   portMap: Map<string, number>;
   vars: Map<string, string>;
   sinkholes: string[];
@@ -115,7 +124,13 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     sinkholes: merged.sinkholes,
     trust: { caPems: merged.caPems, expectedIssuers: merged.expectedIssuers },
     concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
-    proxy: merged.proxy ?? null,
+    proxy: resolveProxy({
+      option: options.proxy,
+      ignoreEnvironment: options.noProxy,
+      config: merged.proxy === undefined ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
+      agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
+      env: options.env ?? process.env,
+    }),
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
   };
 }
@@ -146,16 +161,16 @@ async function readLayer(path: string, label: string, profile: string | null): P
   }
   const { file, at } = parseConfig(text, label);
   if (file.extends !== undefined) profilePath(file.extends, (reason) => at(['extends'], reason));
-  return { profile, label, extends: file.extends, settings: await fileSettings(file, at, dirname(path)) };
+  return { profile, label, extends: file.extends, settings: await fileSettings(file, at, dirname(path), label) };
 }
 
-async function fileSettings(file: ConfigFile, at: Locate, dir: string): Promise<Settings> {
+async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: string): Promise<Settings> {
   const caFiles = file.trust?.caFiles ?? [];
   const caPems = await Promise.all(caFiles.map((name, index) =>
     readCertificates(resolve(dir, name), (reason) => at(['trust', 'caFiles', index], `${name}: ${reason}`))));
   return {
     resolvers: file.resolvers?.map((text, index) => parseResolver(text, (reason) => at(['resolvers', index], reason))),
-    proxy: file.proxy === undefined ? undefined : proxyPlan(file.proxy, 'config', (reason) => at(['proxy'], reason)),
+    proxy: file.proxy === undefined ? undefined : { text: file.proxy, file: label, ...checkedProxy(file.proxy, at) },
     portMap: new Map(Object.entries(file.portMap ?? {})),
     vars: new Map(Object.entries(file.vars ?? {})),
     sinkholes: (file.sinkholes ?? []).map((address, index) =>
@@ -175,8 +190,7 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
   const timeout = options.timeout === undefined ? undefined : positiveInteger(options.timeout, '--timeout', 'milliseconds');
   return {
     resolvers: nonEmpty(options.resolvers)?.map((text) => parseResolver(text, (reason) => usage(`--resolver "${text}": ${reason}`))),
-    // The value may hold a password: the message does not repeat it.
-    proxy: options.proxy === undefined ? undefined : proxyPlan(options.proxy, 'option', (reason) => usage(`--proxy: ${reason}`)),
+    proxy: undefined, // --proxy goes straight to resolveProxy, which ranks it first
     portMap: new Map((options.portMap ?? []).flatMap(parsePortMap)),
     vars: new Map((options.vars ?? []).map(parseVar)),
     sinkholes: [],
@@ -484,17 +498,10 @@ function parseNodeServer(server: string): ResolverAddress[] {
   return host && isIPv4(host) ? [{ host, port: Number(port ?? 53) }] : [];
 }
 
-function proxyPlan(text: string, source: ProxySource, fail: Fail): ProxyPlan {
-  const shape = 'expected http://[user:pass@]host:port';
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return fail(shape);
-  }
-  if (url.protocol !== 'http:' || url.hostname === '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') fail(shape);
-  const credentials = url.username === '' ? '' : `${url.username}${url.password === '' ? '' : ':***'}@`;
-  return { url: text, display: `${url.protocol}//${credentials}${url.host}`, source, bypass: [] };
+/** A config file's proxy URL must be usable; the error names its line. Returns nothing to merge in. */
+function checkedProxy(text: string, at: Locate): Record<string, never> {
+  const problem = proxyUrlProblem(text);
+  return problem === null ? {} : at(['proxy'], problem);
 }
 
 function parsePortMap(text: string): [string, number][] {

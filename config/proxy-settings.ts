@@ -123,15 +123,27 @@ function planFor(text: string, source: ProxySource, origin: string, bypass: stri
 
 /** Parses and validates a proxy URL; a bare host:port is taken as http://, as curl does. */
 function toProxyUrl(text: string, origin: string): URL {
+  const problem = proxyUrlProblem(text);
+  if (problem !== null) throw new UsageError(`${origin}: ${problem}`);
+  return parseUrl(withScheme(text)) as URL;
+}
+
+/** Why `text` is not a usable proxy URL, or null. The text itself is never repeated unredacted. */
+export function proxyUrlProblem(text: string): string | null {
   const trimmed = text.trim();
-  if (trimmed === '') throw new UsageError(`${origin}: the proxy URL is empty (${EXPECTED_FORM})`);
-  const parsed = parseUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`);
-  // The text itself is not repeated: an unparseable URL cannot be redacted reliably.
-  if (!parsed || parsed.hostname === '') throw new UsageError(`${origin}: not a valid proxy URL (${EXPECTED_FORM})`);
+  if (trimmed === '') return `the proxy URL is empty (${EXPECTED_FORM})`;
+  const parsed = parseUrl(withScheme(trimmed));
+  // An unparseable URL cannot be redacted reliably: it is not repeated.
+  if (!parsed || parsed.hostname === '') return `not a valid proxy URL (${EXPECTED_FORM})`;
   if (parsed.protocol !== 'http:') {
-    throw new UsageError(`${origin}: ${redactUrl(trimmed)} uses ${parsed.protocol}//, but the agents speak plain HTTP to their proxy: use http://`);
+    return `${redactUrl(trimmed)} uses ${parsed.protocol}//, but the agents speak plain HTTP to their proxy: use http://`;
   }
-  return parsed;
+  return null;
+}
+
+function withScheme(text: string): string {
+  const trimmed = text.trim();
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
 }
 
 function parseUrl(text: string): URL | null {

@@ -31,7 +31,8 @@ export async function runLab(options: RunOptions): Promise<number> {
 
 /** The profile with every unfilled placeholder given a lab name, so that all its hosts are probed. */
 async function labPlan(options: RunOptions): Promise<RunPlan> {
-  const labOptions = { ...options, resolvers: ['127.0.0.1'], timeout: options.timeout ?? LAB_TIMEOUT_MS };
+  // The lab is on loopback: a proxy from the environment would not reach it (an explicit --proxy still applies).
+  const labOptions = { ...options, resolvers: ['127.0.0.1'], timeout: options.timeout ?? LAB_TIMEOUT_MS, noProxy: true };
   const first = await loadPlan(labOptions);
   const missing = [...new Set(first.endpoints.flatMap((e) => e.missingVars))];
   if (missing.length === 0) return first;

@@ -28,8 +28,6 @@ export type Validity = 'current' | 'expired' | 'not-yet-valid';
 export interface LabCertificate {
   readonly der: Buffer;
   readonly pem: string;
-  /** The subject's common name as written. */
-  readonly commonName: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
 }
@@ -326,7 +324,6 @@ function labCertificate(issued: x509.X509Certificate): LabCertificate {
   return {
     der,
     pem: issued.toString('pem') + '\n',
-    commonName: issued.subjectName.getField('CN')[0] ?? '',
     notBefore: issued.notBefore,
     notAfter: issued.notAfter,
   };

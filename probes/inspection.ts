@@ -50,8 +50,6 @@ export interface TrustAnchors {
    * the expected issuers and the issuing CAs endpoints.md lists under them.
    */
   expectedByName: ReadonlySet<string>;
-  /** The expected issuers as configured, for messages. */
-  expectedIssuers: readonly string[];
 }
 
 export interface InspectionAssessment {
@@ -117,6 +115,8 @@ const VENDOR_NAME_PATTERNS: ReadonlyArray<{ vendor: InspectionVendor; all: Reado
 
 /** How far up a path is followed: real chains have three or four certificates. */
 const MAX_PATH_LENGTH = 8;
+/** How many partial paths one search may visit. */
+const MAX_PATHS_EXPLORED = 256;
 
 export function assessChain(presented: readonly ParsedCertificate[], anchors: TrustAnchors): InspectionAssessment {
   const [leaf] = presented;
@@ -208,8 +208,10 @@ function buildTrustAnchors(trust: TrustSources): TrustAnchors {
     bySubject,
     byFingerprint,
     expected: new Set([...expectedBundled, ...caFileCertificates].map((link) => link.certificate.sha256)),
-    expectedByName: new Set([...wanted, ...trust.expectedIssuers.flatMap((root) => ISSUING_CAS_BY_ROOT[root] ?? []).map((name) => name.toLowerCase())]),
-    expectedIssuers: [...trust.expectedIssuers],
+    expectedByName: new Set([
+      ...wanted,
+      ...Object.entries(ISSUING_CAS_BY_ROOT).filter(([root]) => wanted.has(root.toLowerCase())).flatMap(([, issuingCas]) => issuingCas.map((name) => name.toLowerCase())),
+    ]),
   };
 }
 
@@ -226,7 +228,11 @@ export function buildPath(presented: readonly ParsedCertificate[], anchors: Trus
     if (!best || PATH_END_RANK[candidate.end.kind] > PATH_END_RANK[best.end.kind]) best = candidate;
     return candidate.end.kind === 'expected-anchor';
   };
+  let explored = 0;
   const explore = (links: PathLink[]): boolean => {
+    // A hostile chain of many mutually signed look-alikes must not make the search explode; depth-first, the
+    // first complete path is considered long before the budget runs out.
+    if (++explored > MAX_PATHS_EXPLORED) return false;
     const last = lastOf(links).certificate;
     const anchor = anchors.byFingerprint.get(last.sha256);
     if (anchor) {

@@ -121,6 +121,8 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
     return { outcome: 'transport-failed', failure: transportFailureOf(error) };
   }
   const connectMs = elapsedSince(started);
+  // The TLS socket reports what goes wrong from here on; the raw socket must not crash the process meanwhile.
+  socket.on('error', () => {});
   const handshakeStarted = performance.now();
   try {
     const session = await handshake(socket, target, secureContextFor(target.caPems, mode), stepDeadline(ctx));
@@ -158,7 +160,10 @@ function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.Sec
       // Validation is judged from the evidence: the chain is wanted even when it fails.
       rejectUnauthorized: false,
     });
+    let settled = false;
     const finish = (settle: () => void): void => {
+      if (settled) return;
+      settled = true;
       signal.removeEventListener('abort', onAbort);
       tlsSocket.destroy();
       settle();
@@ -166,7 +171,8 @@ function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.Sec
     const onAbort = (): void => finish(() => reject(new HandshakeTimeout()));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    tlsSocket.once('error', (error) => finish(() => reject(error)));
+    // `on`, not `once`: a second error from a dying socket must find a listener, or it would crash the process.
+    tlsSocket.on('error', (error) => finish(() => reject(error)));
     tlsSocket.once('secureConnect', () => {
       // Read everything before destroying the socket: the peer certificate lives with the connection.
       try {

@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { RunPlan } from '../config/plan.js';
 import { createDnsQueryCache, probeDns, type DnsEvidence } from '../probes/dns.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
+import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { Limiter } from './limiter.js';
@@ -32,6 +33,12 @@ export class ObservationSession {
   tls(host: string, address: string, port: number): Promise<TlsEvidence> {
     const target = { host, address, port: this.connectPort(port), caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
     return this.observe(`tls ${host} ${address} ${port}`, probeTls, target, this.plan.timeouts.tls);
+  }
+
+  /** The configured proxy itself (not a target through it); null when the run goes direct. */
+  proxy(): Promise<ProxyEvidence> | null {
+    const proxy = this.plan.proxy;
+    return proxy ? this.observe(`proxy ${proxy.url}`, probeProxy, { url: proxy.url }, this.plan.timeouts.connect) : null;
   }
 
   connectPort(port: number): number {

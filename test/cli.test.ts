@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
+import { startForwardProxy } from '../lab/forward-proxy.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import type { RunDocument } from '../model/result.js';
@@ -23,10 +24,13 @@ interface CliRun {
   ms: number;
 }
 
+/** This machine's environment without proxy settings, so that only what a test sets applies. */
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(https?|no|all)_proxy$/i.test(name)));
+
 function preflight(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...baseEnv, NO_COLOR: '1', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -162,6 +166,46 @@ describe('a run against lab fixtures', () => {
     const doc = JSON.parse(run.stdout) as RunDocument;
     expect(doc.results.map((r) => r.id)).toEqual(['dns:up.lab.test']);
     expect(run.stderr).toMatch(/1 passed, 0 failed/);
+  });
+});
+
+describe('proxies', () => {
+  it('checks the proxy itself, says where the setting came from, and never shows its password', async () => {
+    const proxy = await startForwardProxy({ host: loopbackAddress(311), auth: { username: 'user', password: 'secret' } });
+    try {
+      const config = file('proxy.yaml', 'endpoints:\n  - host: up.lab.test\n    ports: [443]\n');
+      const json = path.join(work, 'proxy.json');
+      const junit = path.join(work, 'proxy.xml');
+      const run = await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'proxy', '--proxy', `http://user:secret@${proxy.host}:${proxy.port}`, '--json', json, '--junit', junit]);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+      expect(doc.results).toHaveLength(1);
+      expect(doc.results[0]).toMatchObject({ check: 'proxy', status: 'pass', code: 'PROXY_OK', url: `http://user:***@${proxy.host}:${proxy.port}` });
+      expect(doc.results[0]?.message).toMatch(/\(from --proxy\) answers: HTTP\/1\.1/);
+      for (const output of [run.stdout, run.stderr, readFileSync(json, 'utf8'), readFileSync(junit, 'utf8')]) expect(output).not.toContain('secret');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('takes the proxy from the environment unless --no-proxy', async () => {
+    const proxy = await startForwardProxy({ host: loopbackAddress(312) });
+    try {
+      const config = file('env-proxy.yaml', 'endpoints:\n  - host: up.lab.test\n    ports: [443]\n');
+      const env = { HTTPS_PROXY: `http://${proxy.host}:${proxy.port}` };
+      const viaEnv = JSON.parse((await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'proxy', '--json', '-'], env)).stdout) as RunDocument;
+      expect(viaEnv.results[0]?.message).toContain('(from HTTPS_PROXY/HTTP_PROXY)');
+      const ignored = JSON.parse((await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'proxy', '--no-proxy', '--json', '-'], env)).stdout) as RunDocument;
+      expect(ignored.results).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a bad --proxy is a usage error that does not repeat the password', async () => {
+    const run = await preflight(['--proxy', 'ftp://user:secret@proxy.corp:21', '--resolver', '127.0.0.1']);
+    expectUsageError(run, /--proxy/);
+    expect(run.stderr).not.toContain('secret');
   });
 });
 

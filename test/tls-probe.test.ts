@@ -1,12 +1,13 @@
 // The tls probe and the tls/inspection verdicts against lab TLS servers: one fixture per outcome, asserting code and message.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlannedEndpoint, RunPlan } from '../config/plan.js';
 import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { loopbackAddress } from '../lab/loopback.js';
-import { HOSTILE_NAME_TEXT, LAB_REVOCATION, labPki, selfSignedIdentity, type LabPki } from '../lab/pki.js';
+import { HOSTILE_NAME_TEXT, LAB_REVOCATION, labPki, selfSignedIdentity, writeAuthorityFiles, writeServerFiles, type LabPki } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
 import { summarize, type CheckResult } from '../model/result.js';
@@ -323,6 +324,28 @@ describe('tls and inspection checks in a run', () => {
     expect(missing.tls).toMatchObject({ id: 'tls:missing.lab.test:443', status: 'skip', code: 'SKIPPED_PREREQUISITE' });
     expect(missing.tls.message).toMatch(/^not run: dns check failed \(DNS_/);
     expect(missing.inspection).toMatchObject({ id: 'inspection:missing.lab.test:443', status: 'skip' });
+  });
+});
+
+describe('lab PKI as PEM files', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'tls-pem-'));
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  it('writes what a real server needs (leaf + intermediates, key) and what --ca-file and mitmproxy read', async () => {
+    const identity = await pki.publicIssuing.issueLeaf({ hosts: [HOST] });
+    const { certificateFile, keyFile } = await writeServerFiles(identity, workDir, 'login', { intermediates: true, root: false });
+    const server = tls.createServer({ cert: readFileSync(certificateFile), key: readFileSync(keyFile) });
+    const host = loopbackAddress(nextAddress++);
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const roots = await writeAuthorityFiles(pki.publicRoot, workDir, 'root');
+      const evidence = await probeTls({ host: HOST, address: host, port, caPems: [readFileSync(roots.certificateFile, 'utf8')] }, ctx());
+      expect(judgeTls(443, evidence).code).toBe('TLS_OK');
+      expect(readFileSync(roots.combinedFile, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN CERTIFICATE-----/);
+    } finally {
+      server.close();
+    }
   });
 });
 

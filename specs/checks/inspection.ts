@@ -2,11 +2,10 @@
 // CA, and not at an inspecting device. Microsoft: "Avoid all forms of inline inspection and termination on
 // outbound TLS communications". An expired or misnamed certificate on an expected chain is the tls check's
 // finding, not inspection.
-import type { TrustPlan } from '../../config/plan.js';
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { oneLineName, ParsedCertificate, withoutDer } from '../../probes/certificates.js';
-import { assessChain, trustAnchors, type InspectionAssessment } from '../../probes/inspection.js';
+import { assessChain, trustAnchors, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
@@ -41,12 +40,12 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
     const assessment = assessObserved(evidence, run.plan.trust);
-    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, inspectionEvidence(evidence, assessment));
+    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment), expectedIssuers: run.plan.trust.expectedIssuers });
   });
 }
 
 /** The anchoring decision over an observed chain (which must hold at least the leaf). */
-export function assessObserved(evidence: TlsEvidence, trust: TrustPlan): InspectionAssessment {
+export function assessObserved(evidence: TlsEvidence, trust: TrustSources): InspectionAssessment {
   return assessChain(evidence.chain.map((certificate) => new ParsedCertificate(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
 }
 
