@@ -13,9 +13,14 @@ const LAB_TIMEOUT_MS = 2000;
 
 export async function runLab(options: RunOptions): Promise<number> {
   const plan = await labPlan(options);
-  const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports })));
+  const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })));
   try {
-    const pointed: RunPlan = { ...plan, resolvers: [network.resolver], portMap: { ...network.portMap, ...plan.portMap } };
+    const pointed: RunPlan = {
+      ...plan,
+      resolvers: [network.resolver],
+      portMap: { ...network.portMap, ...plan.portMap },
+      trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
+    };
     process.stdout.write(describeLab(network));
     const { exitCode, document } = await executePlan(pointed, options);
     if (exitCode !== EXIT_OK && exitCode !== EXIT_CHECK_FAILED) return exitCode;
@@ -49,16 +54,18 @@ function describeLab(network: LabNetwork): string {
 function unexpectedResults(document: RunDocument, network: LabNetwork): string[] {
   const surprises: string[] = [];
   for (const result of document.results) {
-    const expected = LAB_FAULTS[result.host]?.expect;
-    if (expected && network.faults.has(result.host)) {
-      if (result.check === expected.check && result.code !== expected.code) surprises.push(`${result.id}: ${result.code}, built to give ${expected.code}`);
-    } else if (result.status === 'fail') {
+    const expected = network.faults.has(result.host) ? LAB_FAULTS[result.host]?.expect.find((e) => e.check === result.check) : undefined;
+    if (expected) {
+      if (result.code !== expected.code) surprises.push(`${result.id}: ${result.code}, built to give ${expected.code}`);
+    } else if (result.status === 'fail' && !network.faults.has(result.host)) {
       surprises.push(`${result.id}: ${result.code} on a healthy host`);
     }
   }
   for (const host of network.faults.keys()) {
-    const expected = LAB_FAULTS[host]?.expect;
-    if (expected && !document.results.some((r) => r.host === host && r.check === expected.check)) surprises.push(`${host}: no ${expected.check} result`);
+    for (const expected of LAB_FAULTS[host]?.expect ?? []) {
+      const wanted = document.results.some((r) => r.check === expected.check) || (LAB_FAULTS[host]?.expect.length ?? 0) === 0;
+      if (wanted && !document.results.some((r) => r.host === host && r.check === expected.check)) surprises.push(`${host}: no ${expected.check} result`);
+    }
   }
   return surprises;
 }

@@ -1,15 +1,19 @@
 // The embedded lab network: one DNS server and, for every host of a plan, its own loopback address with
-// listeners on the plan's ports (mapped to high ports), some of them broken as lab/scenario.ts says.
+// services on the plan's ports (mapped to high ports): TLS with a look-alike Microsoft chain on TLS ports, TCP
+// elsewhere, some of them broken as lab/scenario.ts says.
 import { createHash } from 'node:crypto';
 import type { ResolverAddress } from '../config/plan.js';
 import { startLabDnsServer, type LabDnsServer, type LabName } from './dns-server.js';
 import { loopbackAddress } from './loopback.js';
+import { labPki, type LabPki } from './pki.js';
 import { LAB_FAULTS, type LabFault } from './scenario.js';
 import { findSharedFreePort, startTcpListener } from './tcp-listeners.js';
+import { startTlsFixture } from './tls-servers.js';
 
 export interface LabHost {
   host: string;
   ports: readonly number[];
+  tlsPorts: readonly number[];
 }
 
 export interface LabNetwork {
@@ -18,6 +22,8 @@ export interface LabNetwork {
   portMap: Record<string, number>;
   /** Hosts the lab breaks on purpose, with the fault it gives them. */
   faults: Map<string, LabFault>;
+  /** Roots the run must accept as expected anchors (--ca-file): the lab's look-alike public roots. */
+  trustedRootsPem: string;
   dns: LabDnsServer;
   close(): Promise<void>;
 }
@@ -36,20 +42,23 @@ export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNet
   const portMap: Record<string, number> = {};
   const opened: Closeable[] = [];
   const faults = new Map<string, LabFault>();
+  const pki = await labPki();
   try {
     for (const port of ports) portMap[String(port)] = await findSharedFreePort(listening);
     const zone: Record<string, LabName> = {};
-    for (const { host, ports: hostPorts } of hosts) {
+    for (const { host, ports: hostPorts, tlsPorts } of hosts) {
       const fault = LAB_FAULTS[host]?.fault ?? null;
       if (fault) faults.set(host, fault);
       const address = addresses.get(host) ?? '';
       Object.assign(zone, zoneFor(host, address, fault));
       for (const port of hostPorts) {
         const mapped = portMap[String(port)] ?? port;
-        const behaviour = fault && 'port' in fault && fault.port === port ? fault.kind : 'tcp-accept';
-        if (behaviour === 'tcp-refused') continue; // nothing listens: the connection is refused
-        opened.push(await startTcpListener(address, mapped, behaviour === 'tcp-reset' ? 'reset' : 'accept'));
-        if (host === DUAL_STACK_HOST) opened.push(await startTcpListener('::1', mapped, 'accept'));
+        const portFault = fault && 'port' in fault && fault.port === port ? fault : null;
+        const service = portFault?.kind ?? (tlsPorts.includes(port) ? 'tls' : 'tcp');
+        for (const listenOn of host === DUAL_STACK_HOST ? [address, '::1'] : [address]) {
+          const started = await startService(service, host, listenOn, mapped, pki);
+          if (started) opened.push(started);
+        }
       }
     }
     const dns = await startLabDnsServer({ zone });
@@ -58,12 +67,34 @@ export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNet
       resolver: { host: dns.host, port: dns.port },
       portMap,
       faults,
+      trustedRootsPem: pki.trustedRootsPem,
       dns,
       close: async () => void (await Promise.all(opened.map((o) => o.close()))),
     };
   } catch (error) {
     await Promise.all(opened.map((o) => o.close()));
     throw error;
+  }
+}
+
+type Service = 'tls' | 'tcp' | Extract<LabFault, { port: number }>['kind'];
+
+/** One listener for one service; null where the fault is that nothing listens. */
+async function startService(service: Service, host: string, address: string, port: number, pki: LabPki): Promise<Closeable | null> {
+  switch (service) {
+    case 'tcp':
+      return startTcpListener(address, port, 'accept');
+    case 'tcp-reset':
+      return startTcpListener(address, port, 'reset');
+    case 'tcp-refused':
+      return null;
+    case 'tls':
+      // A valid look-alike Microsoft leaf for whatever name the client asks for (SNI).
+      return startTlsFixture(address, port, { kind: 'intercept', authority: pki.publicIssuing });
+    case 'tls-inspected':
+      return startTlsFixture(address, port, { kind: 'intercept', authority: pki.zscalerIntermediate });
+    case 'tls-expired':
+      return startTlsFixture(address, port, { kind: 'serve', identity: await pki.publicIssuing.issueLeaf({ hosts: [host], validity: 'expired' }) });
   }
 }
 
