@@ -247,7 +247,7 @@ describe('config files', () => {
       ['extends: entra-cloud-sync\nresolvers:\n  - dns.corp\n', 'e6.yaml:3: resolvers[0]: a resolver must be an IP address (a name would need a resolver itself)'],
       ['extends: nope\n', 'e7.yaml:1: extends: unknown profile "nope" (known: entra-cloud-sync, entra-connect-health, entra-private-network-connector)'],
       ['- just a list\n', 'e8.yaml:1: must be a mapping of settings (see config/schema.json)'],
-      ['extends: entra-cloud-sync\nproxy: ftp://proxy\n', 'e9.yaml:2: proxy: expected http://[user:pass@]host:port'],
+      ['extends: entra-cloud-sync\nproxy: ftp://proxy\n', 'e9.yaml:2: proxy: ftp://proxy uses ftp://, but the agents speak plain HTTP to their proxy: use http://'],
     ];
     for (const [index, [text, message]] of cases.entries()) {
       expect(await usageMessage(plan({ config: file(`e${index + 1}.yaml`, text) }))).toBe(message);
@@ -318,7 +318,7 @@ describe('command-line values', () => {
     expect(await usageMessage(plan({ vars: ['tenant=a b'] }))).toMatch(/^--var "tenant=a b": expected KEY=VALUE/);
     expect(await usageMessage(plan({ timeout: 0 }))).toBe('--timeout 0: expected a whole number of milliseconds, at least 1');
     expect(await usageMessage(plan({ concurrency: Number.NaN }))).toBe('--concurrency NaN: expected a whole number of operations, at least 1');
-    expect(await usageMessage(plan({ proxy: 'socks5://user:secret@proxy:1080' }))).toBe('--proxy: expected http://[user:pass@]host:port');
+    expect(await usageMessage(plan({ proxy: 'socks5://user:secret@proxy:1080' }))).toBe('--proxy: socks5://user:***@proxy:1080 uses socks5://, but the agents speak plain HTTP to their proxy: use http://');
   });
 });
 
