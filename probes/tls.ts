@@ -27,6 +27,8 @@ export interface TlsTarget {
   caPems: readonly string[];
   /** Default: a direct TCP connection to address:port. */
   transport?: Transport;
+  /** The proxy (redacted) whose tunnel `transport` opens, for the report; absent for direct connections. */
+  via?: string;
   /** Deadline of opening the transport; the handshake has ctx.stepTimeoutMs. Default: ctx.stepTimeoutMs. */
   connectTimeoutMs?: number;
 }
@@ -35,8 +37,11 @@ export type HandshakeFailureCode = 'TLS_TIMEOUT' | 'TLS_NOT_TLS' | 'TLS_HANDSHAK
 
 export type TlsEvidence = {
   host: string;
+  /** The address connected to; for a proxy tunnel the host name (the proxy resolves it). */
   address: string;
   port: number;
+  /** The proxy the handshake went through (redacted); null when direct. */
+  via: string | null;
   /** When the handshake ended: the moment certificate validity is judged at (this machine's clock). */
   observedAt: string;
   connectMs: number | null;
@@ -87,7 +92,7 @@ const TRANSPORT_CODES: ReadonlySet<string> = new Set([...DNS_CODES, ...TCP_CODES
 const MAX_CHAIN_LENGTH = 10;
 
 export async function probeTls(target: TlsTarget, ctx: ProbeContext): Promise<TlsEvidence> {
-  const base = { host: target.host, address: target.address, port: target.port };
+  const base = { host: target.host, address: target.address, port: target.port, via: target.via ?? null };
   const modern = await attempt(target, ctx, 'modern');
   if (modern.outcome !== 'handshake-failed' || !worthAskingLegacy(modern.failure.code)) return evidenceFrom(base, modern, null);
   const legacy = await attempt(target, ctx, 'legacy');
@@ -135,7 +140,7 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
   }
 }
 
-function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
+function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
   const noSession = { protocol: null, cipher: null, authorized: false, authorizationError: null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
   const observedAt = new Date().toISOString();
   switch (result.outcome) {

@@ -6,7 +6,7 @@ import type net from 'node:net';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { ProxyCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
-import { deadlineSignal } from './probe.js';
+import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 
 /** Opens a byte stream to host:port through a proxy; the proxy resolves the host itself. */
 export type ProxyTransport = (host: string, port: number, signal: AbortSignal) => Promise<net.Socket>;
@@ -322,4 +322,37 @@ export function toOneLine(text: string, maxLength: number): string {
     .trim();
   const characters = [...flat];
   return characters.length <= maxLength ? flat : `${characters.slice(0, maxLength - 1).join('')}…`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The tunnel probe: the tcp check's observation when a proxy is in the way (host × port, the proxy resolves).
+
+export interface TunnelTarget {
+  host: string;
+  /** The port asked for in CONNECT (after the port map). */
+  port: number;
+  transport: ProxyTransport;
+}
+
+export interface TunnelEvidence {
+  /** host:port asked for in CONNECT. */
+  target: string;
+  /** Time until the proxy answered 2xx; null when it refused. */
+  connectMs: number | null;
+  refusal: ProxyRefusal | null;
+}
+
+export async function probeTunnel(target: TunnelTarget, ctx: ProbeContext): Promise<TunnelEvidence> {
+  const started = performance.now();
+  const where = formatHostPort(target.host, target.port);
+  try {
+    const socket = await target.transport(target.host, target.port, stepDeadline(ctx));
+    const connectMs = elapsedSince(started);
+    socket.destroy();
+    return { target: where, connectMs, refusal: null };
+  } catch (error) {
+    if (error instanceof ProxyRefusalError) return { target: where, connectMs: null, refusal: error.refusal };
+    const detail = `CONNECT ${where} failed: ${describeError(error)}`;
+    return { target: where, connectMs: null, refusal: { code: 'PROXY_ERROR', proxy: '', target: where, statusText: '', credentialsSent: false, detail } };
+  }
 }

@@ -5,6 +5,8 @@ import type { RunPlan } from '../config/plan.js';
 import { createDnsQueryCache, probeDns, type DnsEvidence } from '../probes/dns.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
+import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvidence } from '../probes/tunnel.js';
+import { bypassesProxy } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { Limiter } from './limiter.js';
@@ -13,11 +15,24 @@ export class ObservationSession {
   private readonly limiter: Limiter;
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly dnsCache = createDnsQueryCache();
+  private readonly proxyTransport: ProxyTransport | null;
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
     this.limiter = new Limiter(plan.concurrency);
     // Every step in flight listens on the run's signal until its deadline: thousands at once is expected.
     setMaxListeners(0, signal);
+    this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
+  }
+
+  /** Whether connections to host:port go through the proxy (the agent's path), or direct. */
+  viaProxy(host: string, port: number): boolean {
+    return this.plan.proxy !== null && !bypassesProxy(this.plan.proxy, host, port);
+  }
+
+  /** A CONNECT tunnel to host:port through the proxy: the tcp check's observation when the proxy is in the way. */
+  tunnel(host: string, port: number): Promise<TunnelEvidence> {
+    const transport = this.requireProxy();
+    return this.observe(`tunnel ${host} ${port}`, probeTunnel, { host, port: this.connectPort(port), transport }, this.plan.timeouts.connect);
   }
 
   dns(host: string): Promise<DnsEvidence> {
@@ -29,10 +44,22 @@ export class ObservationSession {
     return this.observe(`tcp ${address} ${port}`, probeTcp, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
   }
 
-  /** One handshake with `host` as SNI at `address`; `port` is the port the endpoint names (mapped when connecting). */
-  tls(host: string, address: string, port: number): Promise<TlsEvidence> {
-    const target = { host, address, port: this.connectPort(port), caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
-    return this.observe(`tls ${host} ${address} ${port}`, probeTls, target, this.plan.timeouts.tls);
+  /**
+   * One handshake with `host` as SNI at `address`, or through the proxy's tunnel when `address` is null;
+   * `port` is the port the endpoint names (mapped when connecting).
+   */
+  tls(host: string, address: string | null, port: number): Promise<TlsEvidence> {
+    const mapped = this.connectPort(port);
+    const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
+    if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probeTls, { ...common, address }, this.plan.timeouts.tls);
+    const transport = this.requireProxy();
+    const target = { ...common, address: host, via: this.plan.proxy?.display ?? '', transport: (signal: AbortSignal) => transport(host, mapped, signal) };
+    return this.observe(`tls ${host} via-proxy ${port}`, probeTls, target, this.plan.timeouts.tls);
+  }
+
+  private requireProxy(): ProxyTransport {
+    if (!this.proxyTransport) throw new Error('no proxy is configured for this run');
+    return this.proxyTransport;
   }
 
   /** The configured proxy itself (not a target through it); null when the run goes direct. */

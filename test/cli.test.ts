@@ -1,6 +1,5 @@
 // The command line as users and pipelines meet it: exit codes, one-line errors, reports, the lab, deadlines.
 // Runs the built CLI (npm test builds first).
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,32 +10,13 @@ import { startForwardProxy } from '../lab/forward-proxy.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import type { RunDocument } from '../model/result.js';
-import { projectRoot } from './support/netns.js';
+import { runPreflight, type CliRun } from './support/cli.js';
 import { validateJunit } from './support/xsd.js';
 
-const cli = path.join(projectRoot, 'dist', 'cli', 'main.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'preflight-cli-'));
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** This machine's environment without proxy settings, so that only what a test sets applies. */
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(https?|no|all)_proxy$/i.test(name)));
-
 function preflight(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...baseEnv, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
+  return runPreflight(args, { cwd: work, env });
 }
 
 function file(name: string, text: string): string {

@@ -1,7 +1,6 @@
 // Real components: Debian's nginx serves the lab's look-alike Microsoft chain on one loopback address, and
 // Debian's mitmproxy (mitmdump in reverse mode) sits in front of it on another. The tool, run as users run it,
 // must find nginx clean and mitmproxy inspecting, naming the vendor.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import { loopbackAddress } from '../lab/loopback.js';
 import { chainPem, labPki } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
-import { projectRoot } from './support/netns.js';
+import { runPreflight } from './support/cli.js';
 import { startMitmdumpReverse, startNginx, type RunningService } from './support/services.js';
 import { validateJunit } from './support/xsd.js';
 
@@ -50,17 +49,6 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function runPreflight(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'cli', 'main.js'), ...args], { cwd: work, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('nginx and mitmproxy', () => {
   it('nginx is TLS_OK and INSPECTION_NONE; mitmproxy is TLS_INSPECTED with vendor mitmproxy', async () => {
     const json = path.join(work, 'out.json');
@@ -68,8 +56,8 @@ describe('nginx and mitmproxy', () => {
     // Only the two interop hosts: the profile's own endpoints would need the internet.
     const run = await runPreflight([
       '-c', 'interop.yaml', '--resolver', `127.0.0.1:${dns.port}`, '--port-map', `443=${port}`, '--ca-file', 'lab-roots.pem',
-      '--only', 'tls,inspection', '--no-proxy', '--timeout', '3000', '--json', json, '--junit', junit,
-    ]);
+      '--only', 'tls,inspection', '--timeout', '3000', '--json', json, '--junit', junit,
+    ], { cwd: work });
     expect(run.stderr).toBe('');
     const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
     const find = (id: string): CheckResult | undefined => doc.results.find((r) => r.id === id);

@@ -11,7 +11,9 @@ export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
   return run.once(subject.id, async () => {
     if (host.missingVars.length > 0) return skippedFor(subject, missingVarsReason(host));
     const evidence = await run.observe.dns(host.host);
-    return makeResult(subject, judgeDns(evidence, run.plan.sinkholes), evidence.durationMs, dnsEvidence(evidence, host));
+    const proxied = host.ports.every((port) => run.observe.viaProxy(host.host, port));
+    const verdict = judgeDns(evidence, run.plan.sinkholes);
+    return makeResult(subject, proxied ? throughProxy(verdict) : verdict, evidence.durationMs, { ...dnsEvidence(evidence, host), resolvedByProxy: proxied });
   });
 }
 
@@ -19,6 +21,16 @@ function missingVarsReason(host: HostPlan): string {
   const wildcard = host.endpoints.find((e) => e.wildcard)?.wildcard;
   const vars = host.missingVars.map((name) => `--var ${name}=…`).join(' ');
   return `${host.host} needs ${vars}${wildcard ? ` (it stands for ${wildcard})` : ''}`;
+}
+
+/**
+ * With a proxy in the way the agent sends the name to the proxy, which resolves it: a local failure is worth
+ * knowing (a direct fallback would fail) but does not stop the agent.
+ */
+export function throughProxy(verdict: Verdict): Verdict {
+  const note = 'the proxy resolves this name itself, so the agent does not need it to resolve here';
+  if (verdict.status !== 'fail') return { ...verdict, message: `${verdict.message} (${note})` };
+  return { ...verdict, status: 'warn', message: `${verdict.message}; ${note}` };
 }
 
 export function judgeDns(evidence: DnsEvidence, sinkholes: readonly string[]): Verdict {

@@ -7,9 +7,9 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { oneLineName, ParsedCertificate, withoutDer } from '../../probes/certificates.js';
 import { assessChain, trustAnchors, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
-import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
+import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
-import { tlsCheck } from './tls.js';
+import { describeHandshake, tlsCheck } from './tls.js';
 
 /** The device to name in remediation, by vendor. */
 const INSPECTING_PRODUCTS: Readonly<Record<InspectionVendor, string>> = {
@@ -36,7 +36,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
   return run.once(subject.id, async () => {
     // The tls check carries the dns and tcp prerequisites; a failed tls check may still have captured a chain.
     const tls = await tlsCheck(run, target);
-    if (target.address === null || tls.status === 'skip') return skippedFor(subject, tls);
+    if (tls.status === 'skip') return skippedFor(subject, tls);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
     const assessment = assessObserved(evidence, run.plan.trust);
@@ -50,7 +50,7 @@ export function assessObserved(evidence: TlsEvidence, trust: TrustSources): Insp
 }
 
 export function judgeInspection(port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Verdict {
-  const where = `${evidence.host} at ${describeTarget(evidence.address, port, evidence.port)}`;
+  const where = describeHandshake(evidence, port);
   if (!assessment.inspected) return { status: 'pass', code: 'INSPECTION_NONE', message: `${where}: not inspected: ${assessment.reason}` };
   const vendor = assessment.vendor ?? 'unknown';
   const named = vendor === 'unknown' ? '' : ` (${vendor})`;

@@ -1,26 +1,34 @@
-// tcp: a connection opens to every resolved address on every port of the host.
+// tcp: a connection opens to every resolved address on every port of the host; through a proxy, the proxy opens
+// a CONNECT tunnel to every port of the host (it resolves the name itself).
+import type { ProxyPlan } from '../../config/plan.js';
 import type { TcpEvidence } from '../../probes/tcp.js';
+import type { TunnelEvidence } from '../../probes/tunnel.js';
 import type { CheckResult } from '../../model/result.js';
 import { addressInId, describeTarget, makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
+import { describeProxySource } from './proxy.js';
 
 export interface AddressTarget {
   host: HostPlan;
-  /** null when dns gave no usable address: the check is skipped. */
+  /** The agent's path to this port: direct to each address, or through the proxy's tunnel to the name. */
+  route: 'direct' | 'proxy';
+  /** null through the proxy, and direct when dns gave no usable address (the check is skipped). */
   address: string | null;
   port: number;
   subject: (check: 'tcp' | 'tls' | 'inspection') => ResultSubject;
 }
 
-/** host × resolved address × port, or host × port when there is no address to try. */
+/** host × resolved address × port direct; host × port through the proxy, or when there is no address to try. */
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
-  const dns = await dnsCheck(run, host);
-  const addresses = usableAddresses(dns);
+  const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
+  const addresses = direct.length > 0 ? usableAddresses(await dnsCheck(run, host)) : [];
   const targets: AddressTarget[] = [];
   for (const port of ports) {
-    for (const address of addresses.length > 0 ? addresses : [null]) {
+    const route = direct.includes(port) ? 'direct' : 'proxy';
+    for (const address of route === 'direct' && addresses.length > 0 ? addresses : [null]) {
       targets.push({
         host,
+        route,
         address,
         port,
         subject: (check) => ({
@@ -46,6 +54,12 @@ function usableAddresses(dns: CheckResult): string[] {
 export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tcp');
   return run.once(subject.id, async () => {
+    if (target.route === 'proxy' && run.plan.proxy) {
+      const tunnel = await run.observe.tunnel(target.host.host, target.port);
+      return makeResult(subject, judgeTunnel(target.host.host, target.port, tunnel, run.plan.proxy), tunnel.connectMs ?? 0, {
+        ...tunnel, refusal: tunnel.refusal ? { ...tunnel.refusal } : null, proxy: run.plan.proxy.display, proxySource: run.plan.proxy.source,
+      });
+    }
     if (target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
     const evidence = await run.observe.tcp(target.address, target.port);
     return makeResult(subject, judgeTcp(target.host.host, target.port, evidence), evidence.connectMs ?? 0, { ...evidence, failure: evidence.failure ? { ...evidence.failure } : null });
@@ -63,4 +77,19 @@ export function judgeTcp(host: string, port: number, evidence: TcpEvidence): Ver
     TCP_UNREACHABLE: `No route to the address: check this machine's routing and local firewall for ${rule}.`,
   }[evidence.failure.code];
   return { status: 'fail', code: evidence.failure.code, message: `${where}: ${evidence.failure.detail}`, remediation };
+}
+
+/** What the proxy did with CONNECT host:port, and what to change on it. */
+export function judgeTunnel(host: string, port: number, evidence: TunnelEvidence, proxy: ProxyPlan): Verdict {
+  const through = `through proxy ${proxy.display} (from ${describeProxySource(proxy)})`;
+  const refusal = evidence.refusal;
+  if (!refusal) return { status: 'pass', code: 'TCP_OK', message: `tunnel to ${evidence.target} opened ${through} in ${evidence.connectMs} ms` };
+  const rule = `CONNECT to ${host}:${port}`;
+  const remediation = {
+    PROXY_AUTH_REQUIRED: `The proxy demands authentication${refusal.schemes?.length ? ` (${refusal.schemes.join(', ')})` : ''}, and the connector does not support proxy authentication: allow ${rule} without authentication for this machine on the proxy.`,
+    PROXY_DENIED: `The proxy's policy refuses ${rule}${refusal.pageTitle ? ` ("${refusal.pageTitle}")` : ''}: allow the host (or its domain) for CONNECT to port ${port} on the proxy.`,
+    PROXY_ERROR: `The proxy could not open ${rule} itself: check the proxy's own DNS and its egress to ${host} on port ${port}.`,
+    PROXY_UNREACHABLE: `This machine cannot reach the proxy: see the proxy check, and ${describeProxySource(proxy)}.`,
+  }[refusal.code];
+  return { status: 'fail', code: refusal.code, message: `${rule} ${through}: ${refusal.detail}`, remediation };
 }

@@ -47,7 +47,7 @@ const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tls');
   return run.once(subject.id, async () => {
-    if (target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
+    if (target.route === 'direct' && target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
     const tcp = await tcpCheck(run, target);
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
@@ -60,8 +60,14 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
  * The verdict on one handshake. `revocations` are the revoked certificates of this chain that the crl/ocsp checks
  * found; they produce TLS_CERT_REVOKED in its place in the precedence.
  */
+/** "host at 203.0.113.7:443", or "host:443 through proxy …" for a tunnel. */
+export function describeHandshake(evidence: TlsEvidence, port: number): string {
+  if (evidence.via !== null) return `${evidence.host}:${port} through proxy ${evidence.via}`;
+  return `${evidence.host} at ${describeTarget(evidence.address, port, evidence.port)}`;
+}
+
 export function judgeTls(port: number, evidence: TlsEvidence, revocations: readonly Revocation[] = []): Verdict {
-  const where = `${evidence.host} at ${describeTarget(evidence.address, port, evidence.port)}`;
+  const where = describeHandshake(evidence, port);
   const transportFailure = evidence.transportFailure;
   if (transportFailure) {
     // A direct connection fails as the tcp check does, with its advice; a proxy tunnel's failure is the proxy check's.
