@@ -1,0 +1,388 @@
+// Plain-HTTP fetches for the port-80 checks (http, crl, ocsp), with undici 7. Each hop connects to the addresses the
+// run's own dns check found (the answer the report shows, never the OS resolver), on the mapped port, trying each
+// address in turn; every phase has its deadline (connect per address, then headers, then body); redirects are
+// followed at most MAX_REDIRECTS hops, each hop's host resolved the same way; the body is streamed and kept only up
+// to a cap, and reading stops there. What answered, and when by the server's Date header, is evidence.
+// A proxy plugs in as another HttpRouter: it hands each hop to its own Dispatcher (an undici ProxyAgent with
+// proxyTunnel: false sends absolute-form GETs for port 80) and the fetch itself does not change.
+import { isIP, type Socket } from 'node:net';
+import { Client, type buildConnector, type Dispatcher } from 'undici';
+import type { DnsCode } from '../model/codes.js';
+import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
+import { deadlineSignal, describeError, elapsedSince, type ProbeContext } from './probe.js';
+import { toOneLine } from './tunnel.js';
+
+/** Redirects followed after the first request: CryptoAPI follows a few, a loop must end. */
+export const MAX_REDIRECTS = 3;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Header values in evidence are one line of at most this many characters: they come from whoever answered. */
+const MAX_HEADER_SHOWN = 200;
+const USER_AGENT = 'egress-preflight';
+
+export interface FetchRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Readonly<Record<string, string>>;
+  body: Buffer | null;
+  /** The final answer's body is kept up to this many bytes; reading stops there and `overCap` is set. */
+  maxBodyBytes: number;
+}
+
+export type RouteFailureCode = Exclude<DnsCode, 'DNS_OK'> | ConnectFailureCode;
+
+export interface ConnectAttempt {
+  address: string;
+  /** The port connected to (after the port map). */
+  port: number;
+  code: ConnectFailureCode;
+  detail: string;
+}
+
+/** The connection one hop's request goes over. */
+export interface HopConnection {
+  dispatcher: Dispatcher;
+  /** The address connected to; null when a proxy connects for us. */
+  address: string | null;
+  port: number;
+  connectMs: number | null;
+  /** Addresses that failed before this one connected. */
+  failedAttempts: ConnectAttempt[];
+}
+
+/** No connection for a hop: the DNS answer had no usable address, or every address failed. */
+export class RouteFailure extends Error {
+  constructor(readonly code: RouteFailureCode, detail: string, readonly attempts: readonly ConnectAttempt[] = []) {
+    super(detail);
+  }
+}
+
+/** Opens the connection of each hop. */
+export interface HttpRouter {
+  /**
+   * Runs `exchange` over a connection to `url`'s origin and releases the connection when it settles. Rejects with
+   * RouteFailure when no connection opens; `signal` is the run's cancellation.
+   */
+  withConnection<T>(url: URL, signal: AbortSignal, exchange: (connection: HopConnection) => Promise<T>): Promise<T>;
+}
+
+/** A host's addresses as the run's dns check found them, or why there are none to use. */
+export type Resolution = { addresses: readonly string[] } | { failure: { code: Exclude<DnsCode, 'DNS_OK'>; detail: string } };
+
+export interface DirectRouterOptions {
+  resolve(host: string): Promise<Resolution>;
+  connectPort(port: number): number;
+  connectTimeoutMs: number;
+  /** Runs one network operation under the run's concurrency cap (resolution runs outside: it has its own). */
+  runStep<T>(operation: () => Promise<T>): Promise<T>;
+}
+
+/** Connects straight to the origin: each resolved address in turn, each with the connect deadline. */
+export function directRouter(options: DirectRouterOptions): HttpRouter {
+  return {
+    async withConnection(url, signal, exchange) {
+      const host = hostOf(url);
+      const resolution = isIP(host) ? { addresses: [host] } : await options.resolve(host);
+      if ('failure' in resolution) throw new RouteFailure(resolution.failure.code, resolution.failure.detail);
+      const port = options.connectPort(Number(url.port || 80));
+      return options.runStep(async () => {
+        const failedAttempts: ConnectAttempt[] = [];
+        for (const address of resolution.addresses) {
+          const started = performance.now();
+          let socket;
+          try {
+            socket = await openConnection(address, port, deadlineSignal(options.connectTimeoutMs, signal));
+          } catch (error) {
+            const failure = classifyConnectError(error, false);
+            failedAttempts.push({ address, port, code: failure.code, detail: failure.message });
+            if (signal.aborted) break;
+            continue;
+          }
+          const connectMs = elapsedSince(started);
+          const dispatcher = new Client(url.origin, { connect: handOver(socket) });
+          try {
+            return await exchange({ dispatcher, address, port, connectMs, failedAttempts });
+          } finally {
+            await dispatcher.destroy();
+          }
+        }
+        const last = failedAttempts[failedAttempts.length - 1];
+        throw new RouteFailure(last?.code ?? 'TCP_UNREACHABLE', last?.detail ?? `${host} has no address to connect to`, failedAttempts);
+      });
+    },
+  };
+}
+
+/** undici's connector, giving it the socket we opened (once: one hop, one connection). */
+function handOver(socket: Socket): buildConnector.connector {
+  let given = false;
+  return (_options, callback) => {
+    if (given) return callback(new Error('the connection of this hop was already used'), null);
+    given = true;
+    callback(null, socket);
+  };
+}
+
+/** URL hostnames keep IPv6 brackets; connections want the bare literal. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** What a server said, as evidence: selected headers, each one line and capped. */
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  /** From the request to the response headers. */
+  headersMs: number;
+  /** This machine's clock when the headers arrived: what the server's Date is compared with. */
+  receivedAt: string;
+  date: string | null;
+  contentType: string | null;
+  contentLength: number | null;
+  location: string | null;
+  server: string | null;
+  via: string | null;
+}
+
+export interface HopEvidence {
+  url: string;
+  method: 'GET' | 'POST';
+  address: string | null;
+  /** The port connected to (after the port map). */
+  port: number | null;
+  connectMs: number | null;
+  failedAttempts: ConnectAttempt[];
+  /** null when no answer came on this hop. */
+  answer: HttpAnswer | null;
+}
+
+export interface BodyEvidence {
+  /** Bytes read (the chunk that crossed the cap included). */
+  receivedBytes: number;
+  /** The whole body was read. */
+  complete: boolean;
+  /** The body is larger than the cap: by Content-Length before reading, or while reading. */
+  overCap: boolean;
+  readMs: number;
+}
+
+export type FetchFailure =
+  /** No connection, or one reset before the answer: the code of the dns or tcp check. */
+  | { kind: 'transport'; code: RouteFailureCode; detail: string }
+  | { kind: 'timeout'; phase: 'headers' | 'body'; detail: string }
+  /** Something answered that is not HTTP, or closed the connection without an answer. */
+  | { kind: 'protocol'; detail: string }
+  | { kind: 'redirects'; detail: string };
+
+export interface FetchEvidence {
+  /** The URL asked for first. */
+  url: string;
+  /** Every request made, redirects included, in order. */
+  hops: HopEvidence[];
+  /** The final answer's body; null when there was no final answer. */
+  body: BodyEvidence | null;
+  /** A redirect the fetch did not follow (another scheme), with the answer that asked for it as the final one. */
+  unfollowedRedirect: string | null;
+  failure: FetchFailure | null;
+  totalMs: number;
+}
+
+/** The final answer's headers as undici gives them. */
+export type ResponseHeaders = Dispatcher.ResponseData['headers'];
+
+/** The evidence, and what the probes built on it read: the final answer's headers and kept body. */
+export interface FetchOutcome {
+  evidence: FetchEvidence;
+  headers: ResponseHeaders;
+  body: Buffer;
+}
+
+/** Fetches `request.url`, following redirects; ctx.stepTimeoutMs is the deadline of the headers and of the body. */
+export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: ProbeContext): Promise<FetchOutcome> {
+  const started = performance.now();
+  const hops: HopEvidence[] = [];
+  const finish = (outcome: Omit<FetchEvidence, 'url' | 'hops' | 'totalMs'>, headers: ResponseHeaders = {}, body = Buffer.alloc(0)): FetchOutcome =>
+    ({ evidence: { url: request.url, hops, ...outcome, totalMs: elapsedSince(started) }, headers, body });
+  const none = { body: null, unfollowedRedirect: null };
+  let current: FetchRequest = request;
+  for (;;) {
+    const url = new URL(current.url);
+    const hop: HopEvidence = { url: current.url, method: current.method, address: null, port: null, connectMs: null, failedAttempts: [], answer: null };
+    hops.push(hop);
+    let result: HopResult;
+    try {
+      result = await router.withConnection(url, ctx.signal, (connection) => {
+        Object.assign(hop, { address: connection.address, port: connection.port, connectMs: connection.connectMs, failedAttempts: connection.failedAttempts });
+        return exchange(connection.dispatcher, url, current, hop, ctx);
+      });
+    } catch (error) {
+      if (!(error instanceof RouteFailure)) throw error;
+      hop.failedAttempts = [...error.attempts];
+      return finish({ ...none, failure: { kind: 'transport', code: error.code, detail: redirected(hops, error.message) } });
+    }
+    if (result.failure) return finish({ body: result.body, unfollowedRedirect: null, failure: { ...result.failure, detail: redirected(hops, result.failure.detail) } }, result.headers, result.kept);
+    const answer = hop.answer;
+    const location = answer && REDIRECT_STATUSES.has(answer.status) ? result.headers.location : undefined;
+    const target = typeof location === 'string' ? redirectTarget(location, url) : null;
+    if (!target) return finish({ body: result.body, unfollowedRedirect: null, failure: null }, result.headers, result.kept);
+    if (target.protocol !== 'http:') return finish({ body: result.body, unfollowedRedirect: toOneLine(target.href, MAX_HEADER_SHOWN), failure: null }, result.headers, result.kept);
+    if (hops.length > MAX_REDIRECTS) {
+      const loop = hops.some((earlier) => earlier.url === target.href) ? ' (a redirect loop)' : '';
+      return finish({ ...none, failure: { kind: 'redirects', detail: `more than ${MAX_REDIRECTS} redirects${loop}: ${[...hops.map((h) => h.url), target.href].map((u) => toOneLine(u, 120)).join(' → ')}` } });
+    }
+    // 307 and 308 repeat the request as it was; the others continue with a GET (RFC 9110 15.4, as clients do).
+    const keepsMethod = answer?.status === 307 || answer?.status === 308;
+    current = { ...current, url: target.href, ...(keepsMethod ? {} : { method: 'GET', body: null }) };
+  }
+}
+
+function redirected(hops: readonly HopEvidence[], detail: string): string {
+  const last = hops[hops.length - 1];
+  return hops.length > 1 && last ? `after redirects, at ${toOneLine(last.url, 120)}: ${detail}` : detail;
+}
+
+function redirectTarget(location: string, base: URL): URL | null {
+  try {
+    return new URL(location, base);
+  } catch {
+    return null; // an unusable Location: the 3xx is the final answer
+  }
+}
+
+interface HopResult {
+  headers: ResponseHeaders;
+  kept: Buffer;
+  body: BodyEvidence | null;
+  failure: Exclude<FetchFailure, { kind: 'redirects' }> | null;
+}
+
+/**
+ * One request over one connection. The run's signal and each phase's deadline abort the same controller; which
+ * phase was running names the timeout.
+ */
+async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest, hop: HopEvidence, ctx: ProbeContext): Promise<HopResult> {
+  const abort = new AbortController();
+  const onCancel = () => abort.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  let phase: 'headers' | 'body' = 'headers';
+  let timer = armDeadline(abort, ctx.stepTimeoutMs);
+  const timeout = (): HopResult['failure'] => ({ kind: 'timeout', phase, detail: phase === 'headers' ? `no answer within ${ctx.stepTimeoutMs} ms of the request` : `the body did not arrive within ${ctx.stepTimeoutMs} ms of the headers` });
+  const requested = performance.now();
+  try {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers: { 'user-agent': USER_AGENT, accept: '*/*', ...request.headers },
+        body: request.body,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      return { headers: {}, kept: Buffer.alloc(0), body: null, failure: abort.signal.aborted ? timeout() : requestFailure(error) };
+    }
+    hop.answer = describeAnswer(response, elapsedSince(requested));
+    clearTimeout(timer);
+    const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && typeof response.headers.location === 'string';
+    if (isRedirect) {
+      // A redirect's body is never read: the next hop is what matters.
+      response.body.destroy();
+      return { headers: response.headers, kept: Buffer.alloc(0), body: null, failure: null };
+    }
+    phase = 'body';
+    timer = armDeadline(abort, ctx.stepTimeoutMs);
+    return await readBody(response, request.maxBodyBytes, () => (abort.signal.aborted ? timeout() : null));
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+/** A plain timer rather than AbortSignal.timeout: it is cleared when its phase ends (see probe.ts on GC). */
+function armDeadline(abort: AbortController, timeoutMs: number): NodeJS.Timeout {
+  const timer = setTimeout(() => abort.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  return timer;
+}
+
+/** Streams the body into at most `cap` bytes; a Content-Length beyond the cap stops before reading. */
+async function readBody(response: Dispatcher.ResponseData, cap: number, timedOut: () => HopResult['failure']): Promise<HopResult> {
+  const started = performance.now();
+  const declared = contentLengthOf(response.headers);
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let receivedBytes = 0;
+  let overCap = declared !== null && declared > cap;
+  let complete = false;
+  let failure: HopResult['failure'] = null;
+  if (overCap) {
+    response.body.destroy();
+  } else {
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        receivedBytes += chunk.length;
+        const room = cap - kept;
+        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        kept += Math.min(chunk.length, room);
+        if (chunk.length > room) {
+          overCap = true;
+          break; // leaving the loop destroys the stream: nothing more is read
+        }
+      }
+      complete = !overCap;
+    } catch (error) {
+      failure = timedOut() ?? requestFailure(error);
+    }
+  }
+  return {
+    headers: response.headers,
+    kept: Buffer.concat(chunks, kept),
+    body: { receivedBytes, complete, overCap, readMs: elapsedSince(started) },
+    failure,
+  };
+}
+
+function contentLengthOf(headers: ResponseHeaders): number | null {
+  const value = headers['content-length'];
+  return typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : null;
+}
+
+const RESET_ERRNOS = new Set(['ECONNRESET', 'EPIPE']);
+
+/** How a request failed other than by our deadline: a reset is the tcp code, anything else is not HTTP. */
+function requestFailure(error: unknown): NonNullable<HopResult['failure']> {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const causeErrno = ((error as { cause?: NodeJS.ErrnoException } | undefined)?.cause)?.code;
+  if ((errno && RESET_ERRNOS.has(errno)) || (causeErrno && RESET_ERRNOS.has(causeErrno))) {
+    return { kind: 'transport', code: 'TCP_RESET', detail: 'the connection was reset before the answer was complete' };
+  }
+  if (errno === 'UND_ERR_SOCKET') return { kind: 'protocol', detail: 'the server closed the connection before the answer was complete' };
+  if (error instanceof Error && error.name === 'HTTPParserError') return { kind: 'protocol', detail: `the answer is not HTTP (${toOneLine(error.message, 120)})` };
+  return { kind: 'protocol', detail: toOneLine(describeError(error), 200) };
+}
+
+function describeAnswer(response: Dispatcher.ResponseData, headersMs: number): HttpAnswer {
+  const header = (name: string): string | null => {
+    const value = response.headers[name];
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    return text === undefined ? null : toOneLine(text, MAX_HEADER_SHOWN);
+  };
+  return {
+    status: response.statusCode,
+    statusText: toOneLine(response.statusText ?? '', MAX_HEADER_SHOWN),
+    headersMs,
+    receivedAt: new Date().toISOString(),
+    date: header('date'),
+    contentType: header('content-type'),
+    contentLength: contentLengthOf(response.headers),
+    location: header('location'),
+    server: header('server'),
+    via: header('via'),
+  };
+}
+
+/** The last answer of a fetch, if any hop got one. */
+export function finalAnswer(evidence: FetchEvidence): HttpAnswer | null {
+  return evidence.hops[evidence.hops.length - 1]?.answer ?? null;
+}
