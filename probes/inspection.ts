@@ -113,6 +113,35 @@ const VENDOR_NAME_PATTERNS: ReadonlyArray<{ vendor: InspectionVendor; all: Reado
   { vendor: 'burp', all: [['*', 'PortSwigger CA']] },
 ];
 
+/**
+ * Products as forward proxies name themselves in Server and Via headers. Through a proxy that re-signs TLS with
+ * a CA its administrator named (Squid ssl-bump, Palo Alto, Check Point), this names the product the CA cannot.
+ */
+const PROXY_PRODUCT_PATTERNS: ReadonlyArray<{ vendor: InspectionVendor; pattern: RegExp }> = [
+  { vendor: 'squid', pattern: /\bsquid\b/i },
+  { vendor: 'zscaler', pattern: /zscaler/i },
+  { vendor: 'bluecoat', pattern: /blue ?coat|proxysg/i },
+  { vendor: 'skyhigh', pattern: /mcafee web gateway|skyhigh/i },
+  { vendor: 'forcepoint', pattern: /forcepoint|websense/i },
+  { vendor: 'fortinet', pattern: /forti(gate|proxy|net)/i },
+  { vendor: 'netskope', pattern: /netskope/i },
+  { vendor: 'paloalto', pattern: /pan-?os|palo ?alto/i },
+  { vendor: 'checkpoint', pattern: /check ?point/i },
+  { vendor: 'barracuda', pattern: /barracuda/i },
+  { vendor: 'sophos', pattern: /sophos/i },
+  { vendor: 'mitmproxy', pattern: /mitmproxy/i },
+];
+
+/** The product a proxy's own Server or Via header names, or null. */
+export function vendorFromProxyIdentity(headers: ReadonlyArray<string | null>): InspectionVendor | null {
+  for (const header of headers) {
+    if (header === null) continue;
+    const match = PROXY_PRODUCT_PATTERNS.find(({ pattern }) => pattern.test(header));
+    if (match) return match.vendor;
+  }
+  return null;
+}
+
 /** How far up a path is followed: real chains have three or four certificates. */
 const MAX_PATH_LENGTH = 8;
 /** How many partial paths one search may visit. */

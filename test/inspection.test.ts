@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_NAME_TEXT, LabAuthority, chainCertificates, labPki, selfSignedIdentity, type ChainToSend, type LabIdentity, type LabPki, type NameSpec } from '../lab/pki.js';
 import type { InspectionVendor } from '../model/codes.js';
 import { ParsedCertificate, describeCertificate, parsePemCertificates } from '../probes/certificates.js';
-import { assessChain, trustAnchors, type InspectionAssessment, type TrustSources } from '../probes/inspection.js';
+import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../probes/inspection.js';
 
 const HOST = 'login.lab.test';
 const EXPECTED_ROOTS = ['DigiCert Global Root G2', 'DigiCert Global Root G3', 'Microsoft RSA Root Certificate Authority 2017'];
@@ -162,5 +162,14 @@ describe('hostile certificate text', () => {
     expect(description.commonName).toBe(HOSTILE_NAME_TEXT);
     expect(JSON.parse(JSON.stringify(description))).toEqual(description);
     expect(Object.values(description).flat().every((value) => ['string', 'number', 'boolean'].includes(typeof value) || value === null)).toBe(true);
+  });
+});
+
+describe('vendor from the proxy that tunnels an inspected chain', () => {
+  it('names the product from its Server or Via header', () => {
+    expect(vendorFromProxyIdentity([null, '1.1 proxy.corp (squid/5.7)'])).toBe('squid');
+    expect(vendorFromProxyIdentity(['BlueCoat-Security-Appliance', null])).toBe('bluecoat');
+    expect(vendorFromProxyIdentity(['Zscaler/6.2'])).toBe('zscaler');
+    expect(vendorFromProxyIdentity(['nginx', '1.1 varnish'])).toBeNull();
   });
 });

@@ -187,10 +187,11 @@ describe('squid on loopback', () => {
     expect(handshake.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: the chain ends at "${BUMP_CA_NAME}"`);
     const inspection = resultOf(doc, `inspection:${ALLOWED_HOST}:443`);
     expect(inspection).toMatchObject({ status: 'fail', code: 'TLS_INSPECTED' });
-    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: TLS is inspected: the certificate comes from "${BUMP_CA_NAME}", not from an expected CA`);
-    expect(inspection.remediation).toContain(`Exempt ${ALLOWED_HOST} from TLS inspection on the inspecting device`);
-    // An administrator names squid's CA, so no vendor pattern knows it.
-    expect(inspection.evidence['vendor']).toBe('unknown');
+    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: TLS is inspected: the certificate comes from "${BUMP_CA_NAME}" (squid), not from an expected CA`);
+    // An administrator names squid's CA, so the certificate names no product; squid's own Via header does.
+    expect(inspection.message).toMatch(/the proxy that tunnels it names itself "squid\/[\d.]+"$/);
+    expect(inspection.evidence['vendor']).toBe('squid');
+    expect(inspection.remediation).toContain(`Exempt ${ALLOWED_HOST} from TLS inspection on Squid (ssl-bump)`);
   });
 });
 

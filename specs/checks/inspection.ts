@@ -5,7 +5,7 @@
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { oneLineName, ParsedCertificate, withoutDer } from '../../probes/certificates.js';
-import { assessChain, trustAnchors, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
+import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
@@ -39,9 +39,22 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (tls.status === 'skip') return skippedFor(subject, tls);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
-    const assessment = assessObserved(evidence, run.plan.trust);
+    const assessment = await namedByProxy(run, evidence, assessObserved(evidence, run.plan.trust));
     return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment), expectedIssuers: run.plan.trust.expectedIssuers });
   });
+}
+
+/**
+ * An inspected chain behind a proxy whose CA names no product: the proxy re-signed it, and its own Server or Via
+ * header may say what it is (Squid ssl-bump's CA is whatever its administrator called it).
+ */
+async function namedByProxy(run: CheckRun, evidence: TlsEvidence, assessment: InspectionAssessment): Promise<InspectionAssessment> {
+  const proxyObservation = run.observe.proxy();
+  if (!assessment.inspected || assessment.vendor !== 'unknown' || evidence.via === null || !proxyObservation) return assessment;
+  const proxy = await proxyObservation;
+  const vendor = vendorFromProxyIdentity([proxy.server, proxy.via]);
+  if (!vendor) return assessment;
+  return { ...assessment, vendor, reason: `${assessment.reason}; the proxy that tunnels it names itself "${proxy.server ?? proxy.via}"` };
 }
 
 /** The anchoring decision over an observed chain (which must hold at least the leaf). */
