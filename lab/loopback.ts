@@ -1,4 +1,4 @@
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 
 // 127.0.x.y with x and y in 1..254: never 127.0.0.1 (left to whatever else runs on the host) and never a .0/.255 octet.
 const OCTET_VALUES = 254;
@@ -32,4 +32,35 @@ export function listen(server: Server, host: string, port: number): Promise<numb
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+export interface ListeningFixture {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `server` on host:port and tracks its connections, so that close() ends promptly: it destroys what is
+ * still open (tarpits, half-done handshakes) instead of waiting for clients. Client errors never crash the lab.
+ */
+export async function listenTracked(server: Server, host: string, port: number): Promise<ListeningFixture> {
+  const openSockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => {});
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
+  });
+  const boundPort = await listen(server, host, port);
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port: boundPort,
+    close: () =>
+      (closing ??= new Promise((resolve) => {
+        for (const socket of openSockets) socket.destroy();
+        // The callback's error (never listening) does not matter: either way the server is closed afterwards.
+        server.close(() => resolve());
+      })),
+  };
 }

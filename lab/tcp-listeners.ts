@@ -1,5 +1,5 @@
 import net, { type Server, type Socket } from 'node:net';
-import { isAddressInUse, listen } from './loopback.js';
+import { isAddressInUse, listen, listenTracked } from './loopback.js';
 
 /**
  * accept: keeps the connection open until the client closes;
@@ -17,28 +17,10 @@ export interface LabTcpListener {
 // Another process may grab the ephemeral port on one of the addresses between our probes; a few retries ride that out.
 const SHARED_PORT_ATTEMPTS = 20;
 
-export async function startTcpListener(host: string, port: number, behaviour: TcpBehaviour): Promise<LabTcpListener> {
-  const openSockets = new Set<Socket>();
+export function startTcpListener(host: string, port: number, behaviour: TcpBehaviour): Promise<LabTcpListener> {
   // A tarpit ignores the client's FIN as well; the others close their side once the client has closed its own.
-  const server = net.createServer({ allowHalfOpen: behaviour === 'tarpit' }, (socket) => {
-    // A peer's reset or our own resetAndDestroy surfaces here and must not crash the test process.
-    socket.on('error', () => {});
-    openSockets.add(socket);
-    socket.once('close', () => openSockets.delete(socket));
-    applyBehaviour(socket, behaviour);
-  });
-  const boundPort = await listen(server, host, port);
-  let closing: Promise<void> | undefined;
-  return {
-    host,
-    port: boundPort,
-    close: () =>
-      (closing ??= (() => {
-        // Destroy, not end: tarpits would otherwise keep the server (and the test run) alive.
-        for (const socket of openSockets) socket.destroy();
-        return closeServer(server);
-      })()),
-  };
+  const server = net.createServer({ allowHalfOpen: behaviour === 'tarpit' }, (socket) => applyBehaviour(socket, behaviour));
+  return listenTracked(server, host, port);
 }
 
 /** Find one port number that is free on every given loopback address (so one --port-map entry serves many fixtures on distinct addresses); retries on EADDRINUSE. */

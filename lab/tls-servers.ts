@@ -2,9 +2,9 @@
 // interceptor that forges a leaf for whatever name the client asks for, plain HTTP, a tarpit, and a device that
 // resets the connection as soon as the ClientHello arrives. Loopback only.
 import http from 'node:http';
-import net, { type Server, type Socket } from 'node:net';
+import net, { type Server } from 'node:net';
 import tls from 'node:tls';
-import { listen } from './loopback.js';
+import { listenTracked } from './loopback.js';
 import { chainPem, type ChainToSend, type LabAuthority, type LabIdentity } from './pki.js';
 import { startTcpListener } from './tcp-listeners.js';
 
@@ -72,23 +72,7 @@ async function interceptor(listenHost: string, authority: LabAuthority, send: Ch
   });
 }
 
-async function startServer(host: string, port: number, server: Server): Promise<LabTlsServer> {
-  const openSockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    // Clients that give up mid-handshake (the probe's deadlines) must not crash the lab.
-    socket.on('error', () => {});
-    openSockets.add(socket);
-    socket.once('close', () => openSockets.delete(socket));
-  });
-  const boundPort = await listen(server, host, port);
-  let closing: Promise<void> | undefined;
-  return {
-    host,
-    port: boundPort,
-    close: () =>
-      (closing ??= new Promise((resolve) => {
-        for (const socket of openSockets) socket.destroy();
-        server.close(() => resolve());
-      })),
-  };
+/** Clients that give up mid-handshake (the probe's deadlines) must not crash the lab: listenTracked sees to it. */
+function startServer(host: string, port: number, server: Server): Promise<LabTlsServer> {
+  return listenTracked(server, host, port);
 }
