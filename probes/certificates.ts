@@ -63,11 +63,35 @@ export class ParsedCertificate {
   readonly x509: X509Certificate;
   readonly sha256: string;
   #structure: Structure | undefined;
+  #observed: ObservedCertificate | undefined;
+  /** isIssuedBy verdicts by the candidate issuer's fingerprint: a signature is checked once per pair. */
+  readonly issuedByVerdicts = new Map<string, boolean>();
 
   /** Throws only when OpenSSL cannot read the DER at all; everything past that is recorded, never thrown. */
   constructor(readonly der: Buffer) {
     this.x509 = new X509Certificate(der);
     this.sha256 = this.x509.fingerprint256;
+  }
+
+  /**
+   * The one parsed instance of these bytes in this process. A run meets the same few chains thousands of times
+   * (every address of every endpoint behind one CDN); parsing each again cost most of a large run's CPU.
+   */
+  static fromDer(der: Buffer): ParsedCertificate {
+    const key = der.toString('base64');
+    let parsed = parsedByDer.get(key);
+    if (!parsed) {
+      // A device that mints a leaf per connection must not grow this without bound.
+      if (parsedByDer.size >= MAX_CACHED_CERTIFICATES) parsedByDer.clear();
+      parsed = new ParsedCertificate(der);
+      parsedByDer.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  /** The evidence form, computed once. */
+  get observed(): ObservedCertificate {
+    return (this.#observed ??= { ...describeCertificate(this), der: this.der.toString('base64') });
   }
 
   get subjectAttributes(): readonly NameAttribute[] {
@@ -86,6 +110,9 @@ export class ParsedCertificate {
     return (this.#structure ??= readStructure(this.der));
   }
 }
+
+const MAX_CACHED_CERTIFICATES = 10_000;
+const parsedByDer = new Map<string, ParsedCertificate>();
 
 interface Structure {
   subjectAttributes: NameAttribute[];
@@ -109,7 +136,7 @@ export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertifi
   for (const text of pemTexts) {
     for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) {
       try {
-        parsed.push(new ParsedCertificate(new X509Certificate(block).raw));
+        parsed.push(ParsedCertificate.fromDer(new X509Certificate(block).raw));
       } catch {
         // A damaged block in a CA file: config loading reports unreadable files; here it anchors nothing.
       }
@@ -136,7 +163,7 @@ export function describeCertificate(certificate: ParsedCertificate): Certificate
 }
 
 export function observeCertificate(certificate: ParsedCertificate): ObservedCertificate {
-  return { ...describeCertificate(certificate), der: certificate.der.toString('base64') };
+  return certificate.observed;
 }
 
 /** The report form of an observed certificate: everything but the DER. */
@@ -160,12 +187,17 @@ function firstCommonName(attributes: readonly NameAttribute[]): string | null {
 
 /** True when `issuer` signed `subject`: names match and the signature verifies with the issuer's key. */
 export function isIssuedBy(subject: ParsedCertificate, issuer: ParsedCertificate): boolean {
-  try {
-    return subject.x509.checkIssued(issuer.x509) && subject.x509.verify(issuer.x509.publicKey);
-  } catch {
-    // A key type or signature algorithm OpenSSL cannot use: not provably issued.
-    return false;
+  let verdict = subject.issuedByVerdicts.get(issuer.sha256);
+  if (verdict === undefined) {
+    try {
+      verdict = subject.x509.checkIssued(issuer.x509) && subject.x509.verify(issuer.x509.publicKey);
+    } catch {
+      // A key type or signature algorithm OpenSSL cannot use: not provably issued.
+      verdict = false;
+    }
+    subject.issuedByVerdicts.set(issuer.sha256, verdict);
   }
+  return verdict;
 }
 
 /** Signed with its own key under its own name. Not isIssuedBy(c, c): OpenSSL also wants keyCertSign, which self-signed leaves lack. */

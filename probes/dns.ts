@@ -3,8 +3,17 @@
 import { getDomain } from 'tldts';
 import type { ResolverAddress } from '../config/plan.js';
 import type { DnsCode } from '../model/codes.js';
-import { exchange, normalizeName, type QueryOutcome, type QueryType } from './dns-wire.js';
+import { exchange, formatResolver, normalizeName, type QueryOutcome, type QueryType } from './dns-wire.js';
+import { Limiter } from './limiter.js';
 import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+
+/** Answers that mean "blocked by DNS policy" whatever the config says. */
+export const ALWAYS_SINKHOLES: readonly string[] = ['0.0.0.0', '::'];
+
+/** An address that a DNS filter answers instead of the real one: never one to connect to. */
+export function isSinkhole(address: string, configuredSinkholes: readonly string[]): boolean {
+  return ALWAYS_SINKHOLES.includes(address) || configuredSinkholes.includes(address);
+}
 
 /** CNAME hops followed before the chain counts as too long. */
 export const MAX_CNAME_HOPS = 16;
@@ -49,10 +58,30 @@ export interface DnsTarget {
   cache: DnsQueryCache;
 }
 
-export type DnsQueryCache = Map<string, Promise<QueryOutcome>>;
+/**
+ * Queries at one resolver at once. A burst of hundreds of datagrams overflows a resolver's receive buffer (the
+ * bench saw hundreds dropped with 512 in flight), and every drop costs a retransmission half a deadline later.
+ */
+export const QUERIES_IN_FLIGHT_PER_RESOLVER = 128;
+
+/** Shared across a run: each (name, type) is asked once, and each resolver gets a bounded number at a time. */
+export class DnsQueryCache {
+  readonly outcomes = new Map<string, Promise<QueryOutcome>>();
+  private readonly limiters = new Map<string, Limiter>();
+
+  limiterFor(resolver: ResolverAddress): Limiter {
+    const key = formatResolver(resolver);
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = new Limiter(QUERIES_IN_FLIGHT_PER_RESOLVER);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+}
 
 export function createDnsQueryCache(): DnsQueryCache {
-  return new Map();
+  return new DnsQueryCache();
 }
 
 export async function probeDns(target: DnsTarget, ctx: ProbeContext): Promise<DnsEvidence> {
@@ -136,18 +165,19 @@ function cnameOf(outcome: Extract<QueryOutcome, { kind: 'answer' }>, name: strin
 /** Resolvers in turn: a definitive answer (NOERROR, NXDOMAIN) ends the search, a failure tries the next. */
 function askCached(name: string, type: QueryType, target: DnsTarget, ctx: ProbeContext): Promise<QueryOutcome> {
   const key = `${type} ${name}`;
-  let pending = target.cache.get(key);
+  let pending = target.cache.outcomes.get(key);
   if (!pending) {
-    pending = askInTurn(name, type, target.resolvers, ctx);
-    target.cache.set(key, pending);
+    pending = askInTurn(name, type, target.resolvers, target.cache, ctx);
+    target.cache.outcomes.set(key, pending);
   }
   return pending;
 }
 
-async function askInTurn(name: string, type: QueryType, resolvers: readonly ResolverAddress[], ctx: ProbeContext): Promise<QueryOutcome> {
+async function askInTurn(name: string, type: QueryType, resolvers: readonly ResolverAddress[], cache: DnsQueryCache, ctx: ProbeContext): Promise<QueryOutcome> {
   let first: QueryOutcome | undefined;
   for (const resolver of resolvers) {
-    const outcome = await exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2);
+    // The deadline starts when the query is sent, not while it waits for its turn.
+    const outcome = await cache.limiterFor(resolver).run(() => exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2));
     if (outcome.kind === 'answer') return outcome;
     first ??= outcome;
     if (ctx.signal.aborted) break;

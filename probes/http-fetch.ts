@@ -9,6 +9,7 @@ import { isIP, type Socket } from 'node:net';
 import { Client, type buildConnector, type Dispatcher } from 'undici';
 import type { DnsCode } from '../model/codes.js';
 import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
+import { PAGE_PREFIX_BYTES } from './page.js';
 import { deadlineSignal, describeError, elapsedSince, type ProbeContext } from './probe.js';
 import { toOneLine } from './tunnel.js';
 
@@ -31,13 +32,13 @@ export interface FetchRequest {
 
 export type RouteFailureCode = Exclude<DnsCode, 'DNS_OK'> | ConnectFailureCode;
 
-export interface ConnectAttempt {
+export type ConnectAttempt = {
   address: string;
   /** The port connected to (after the port map). */
   port: number;
   code: ConnectFailureCode;
   detail: string;
-}
+};
 
 /** The connection one hop's request goes over. */
 export interface HopConnection {
@@ -113,13 +114,16 @@ export function directRouter(options: DirectRouterOptions): HttpRouter {
   };
 }
 
-/** undici's connector, giving it the socket we opened (once: one hop, one connection). */
+/**
+ * undici's connector, giving it the socket we opened (once: one hop, one connection). The callback must come
+ * asynchronously, as from a real connect: called synchronously, undici's client stalls with the request queued.
+ */
 function handOver(socket: Socket): buildConnector.connector {
   let given = false;
   return (_options, callback) => {
-    if (given) return callback(new Error('the connection of this hop was already used'), null);
+    const first = !given;
     given = true;
-    callback(null, socket);
+    queueMicrotask(() => (first ? callback(null, socket) : callback(new Error('the connection of this hop was already used'), null)));
   };
 }
 
@@ -129,7 +133,7 @@ function hostOf(url: URL): string {
 }
 
 /** What a server said, as evidence: selected headers, each one line and capped. */
-export interface HttpAnswer {
+export type HttpAnswer = {
   status: number;
   statusText: string;
   /** From the request to the response headers. */
@@ -142,9 +146,9 @@ export interface HttpAnswer {
   location: string | null;
   server: string | null;
   via: string | null;
-}
+};
 
-export interface HopEvidence {
+export type HopEvidence = {
   url: string;
   method: 'GET' | 'POST';
   address: string | null;
@@ -154,9 +158,9 @@ export interface HopEvidence {
   failedAttempts: ConnectAttempt[];
   /** null when no answer came on this hop. */
   answer: HttpAnswer | null;
-}
+};
 
-export interface BodyEvidence {
+export type BodyEvidence = {
   /** Bytes read (the chunk that crossed the cap included). */
   receivedBytes: number;
   /** The whole body was read. */
@@ -164,7 +168,7 @@ export interface BodyEvidence {
   /** The body is larger than the cap: by Content-Length before reading, or while reading. */
   overCap: boolean;
   readMs: number;
-}
+};
 
 export type FetchFailure =
   /** No connection, or one reset before the answer: the code of the dns or tcp check. */
@@ -174,7 +178,7 @@ export type FetchFailure =
   | { kind: 'protocol'; detail: string }
   | { kind: 'redirects'; detail: string };
 
-export interface FetchEvidence {
+export type FetchEvidence = {
   /** The URL asked for first. */
   url: string;
   /** Every request made, redirects included, in order. */
@@ -185,12 +189,15 @@ export interface FetchEvidence {
   unfollowedRedirect: string | null;
   failure: FetchFailure | null;
   totalMs: number;
-}
+};
 
 /** The final answer's headers as undici gives them. */
 export type ResponseHeaders = Dispatcher.ResponseData['headers'];
 
-/** The evidence, and what the probes built on it read: the final answer's headers and kept body. */
+/**
+ * The evidence, and what the probes built on it read: the final answer's headers and its body, whole when it was
+ * read completely (at most maxBodyBytes), else its first PAGE_PREFIX_BYTES.
+ */
 export interface FetchOutcome {
   evidence: FetchEvidence;
   headers: ResponseHeaders;
@@ -201,7 +208,7 @@ export interface FetchOutcome {
 export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: ProbeContext): Promise<FetchOutcome> {
   const started = performance.now();
   const hops: HopEvidence[] = [];
-  const finish = (outcome: Omit<FetchEvidence, 'url' | 'hops' | 'totalMs'>, headers: ResponseHeaders = {}, body = Buffer.alloc(0)): FetchOutcome =>
+  const finish = (outcome: Omit<FetchEvidence, 'url' | 'hops' | 'totalMs'>, headers: ResponseHeaders = {}, body: Buffer = Buffer.alloc(0)): FetchOutcome =>
     ({ evidence: { url: request.url, hops, ...outcome, totalMs: elapsedSince(started) }, headers, body });
   const none = { body: null, unfollowedRedirect: null };
   let current: FetchRequest = request;
@@ -287,7 +294,7 @@ async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest,
     const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && typeof response.headers.location === 'string';
     if (isRedirect) {
       // A redirect's body is never read: the next hop is what matters.
-      response.body.destroy();
+      discard(response.body);
       return { headers: response.headers, kept: Buffer.alloc(0), body: null, failure: null };
     }
     phase = 'body';
@@ -316,6 +323,8 @@ async function readBody(response: Dispatcher.ResponseData, cap: number, timedOut
   let overCap = declared !== null && declared > cap;
   let complete = false;
   let failure: HopResult['failure'] = null;
+  // Stopping early (the cap, a deadline) destroys the body, which then emits an abort error nobody needs.
+  response.body.on('error', () => {});
   if (overCap) {
     response.body.destroy();
   } else {
@@ -337,10 +346,16 @@ async function readBody(response: Dispatcher.ResponseData, cap: number, timedOut
   }
   return {
     headers: response.headers,
-    kept: Buffer.concat(chunks, kept),
+    // An incomplete body is only looked at for what it is (a page?): its start is all that outlives the read.
+    kept: Buffer.concat(chunks, complete ? kept : Math.min(kept, PAGE_PREFIX_BYTES)),
     body: { receivedBytes, complete, overCap, readMs: elapsedSince(started) },
     failure,
   };
+}
+
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 function contentLengthOf(headers: ResponseHeaders): number | null {

@@ -10,12 +10,12 @@ export interface HttpTarget {
   router: HttpRouter;
 }
 
-export interface HttpEvidence {
+export type HttpEvidence = {
   url: string;
   fetch: FetchEvidence;
   /** The final answer's page; null when no answer came. */
   page: PageEvidence | null;
-}
+};
 
 export async function probeHttp(target: HttpTarget, ctx: ProbeContext): Promise<HttpEvidence> {
   const outcome = await fetchHttp({ url: target.url, method: 'GET', headers: {}, body: null, maxBodyBytes: PAGE_PREFIX_BYTES }, target.router, ctx);

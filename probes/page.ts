@@ -12,7 +12,7 @@ export const PAGE_PREFIX_BYTES = 64 * 1024;
 const MAX_TITLE_LENGTH = 160;
 const MAX_EXCERPT_LENGTH = 120;
 
-export interface PageEvidence {
+export type PageEvidence = {
   kind: 'html' | 'text' | 'binary' | 'empty';
   /** The HTML <title>, one line, capped. */
   title: string | null;
@@ -20,7 +20,7 @@ export interface PageEvidence {
   markers: string[];
   /** The first line of a text answer, capped: enough for a reader to recognise it. */
   excerpt: string | null;
-}
+};
 
 /** Products whose name on a page (or in a header) means they answered: matched case-insensitively in the page text. */
 const PRODUCT_MARKERS: ReadonlyArray<readonly [label: string, text: string]> = [

@@ -2,12 +2,15 @@
 // issuer and subject names as DER, the public key) and signature verification over DER-signed data with Node's
 // crypto. Names are compared as DER bytes, as CAs write them identically in a certificate and in its CRL.
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { childrenOf, DerError, expectTag, FieldReader, readIntegerHex, readOid, readSmallInteger, contextTag, decodeDer, explicitContent, TAG, type DerNode } from './der.js';
+import { childrenOf, contextTag, decodeDer, DerError, expectTag, explicitContent, FieldReader, readIntegerHex, readOid, readSmallInteger, TAG, type DerNode } from './der.js';
 import { describeError } from './probe.js';
+import { toOneLine } from './tunnel.js';
 
 export interface CertificateFields {
   /** Upper-case hex, no leading zeros (normalizeSerial). */
   serial: string;
+  /** The serialNumber INTEGER as encoded: what an OCSP CertID repeats. */
+  serialDer: Buffer;
   issuerName: Buffer;
   subjectName: Buffer;
   /** The subjectPublicKey BIT STRING's content without its unused-bits byte: what OCSP's issuerKeyHash hashes. */
@@ -20,7 +23,7 @@ export function certificateFields(der: Buffer): CertificateFields {
   const certificate = new FieldReader(decodeDer(der), 'certificate');
   const tbs = new FieldReader(certificate.require(TAG.SEQUENCE, 'tbsCertificate'), 'tbsCertificate');
   tbs.take(contextTag(0));
-  const serial = readIntegerHex(tbs.require(TAG.INTEGER, 'serialNumber'));
+  const serialNode = tbs.require(TAG.INTEGER, 'serialNumber');
   tbs.require(TAG.SEQUENCE, 'signature');
   const issuerName = tbs.require(TAG.SEQUENCE, 'issuer').encoded;
   tbs.require(TAG.SEQUENCE, 'validity');
@@ -35,7 +38,45 @@ export function certificateFields(der: Buffer): CertificateFields {
   } catch (error) {
     throw new DerError(`unreadable public key: ${describeError(error)}`);
   }
-  return { serial, issuerName, subjectName, publicKeyBits: bitString.content.subarray(1), publicKey };
+  return { serial: readIntegerHex(serialNode), serialDer: serialNode.encoded, issuerName, subjectName, publicKeyBits: bitString.content.subarray(1), publicKey };
+}
+
+/** Short names of the attributes CA names use; others show as their OID. */
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.5': 'serialNumber',
+  '2.5.4.97': 'organizationIdentifier', '0.9.2342.19200300.100.1.25': 'DC', '1.2.840.113549.1.9.1': 'emailAddress',
+};
+const MAX_NAME_LENGTH = 400;
+
+/**
+ * A DER Name as one line, attributes in encoded order ("C=US, O=…, CN=…"), for reports; names are compared by
+ * their bytes, never by this text. Hostile values end up as one sanitised, capped line.
+ */
+export function nameText(nameDer: Buffer): string {
+  try {
+    const attributes: string[] = [];
+    for (const rdn of childrenOf(expectTag(decodeDer(nameDer), TAG.SEQUENCE, 'Name'))) {
+      for (const attribute of childrenOf(expectTag(rdn, TAG.SET, 'RelativeDistinguishedName'))) {
+        const [type, value] = childrenOf(expectTag(attribute, TAG.SEQUENCE, 'AttributeTypeAndValue'));
+        if (!type || !value) throw new DerError('an attribute without type or value');
+        const oid = readOid(type);
+        attributes.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${stringValue(value)}`);
+      }
+    }
+    return toOneLine(attributes.join(', '), MAX_NAME_LENGTH);
+  } catch (error) {
+    return `(unreadable name: ${describeError(error)})`;
+  }
+}
+
+const UTF8_STRING = 0x0c;
+const BMP_STRING = 0x1e;
+
+/** DirectoryString and friends: UTF8String, BMPString (UTF-16BE), the rest as Latin-1 (Printable, IA5, Teletex). */
+function stringValue(node: DerNode): string {
+  if (node.tag === UTF8_STRING) return node.content.toString('utf8');
+  if (node.tag === BMP_STRING) return Buffer.from(node.content).swap16().toString('utf16le');
+  return node.content.toString('latin1');
 }
 
 /** Signature algorithms by OID: the digest Node's verify takes (null for EdDSA, which has its own). */

@@ -30,13 +30,32 @@ export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSi
   }
   const timer = setTimeout(() => controller.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs);
   timer.unref();
-  if (parent) {
-    const onParentAbort = () => controller.abort(parent.reason);
-    parent.addEventListener('abort', onParentAbort, { once: true });
-    controller.signal.addEventListener('abort', () => parent.removeEventListener('abort', onParentAbort), { once: true });
-  }
-  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  const siblings = parent ? childrenOf(parent) : null;
+  siblings?.add(controller);
+  controller.signal.addEventListener('abort', () => {
+    clearTimeout(timer);
+    siblings?.delete(controller);
+  }, { once: true });
   return controller.signal;
+}
+
+/**
+ * The deadlines under one parent signal. One listener on the parent aborts them all: a listener each would make
+ * every addEventListener walk thousands of others in a large run.
+ */
+const childrenByParent = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function childrenOf(parent: AbortSignal): Set<AbortController> {
+  let children = childrenByParent.get(parent);
+  if (!children) {
+    const created = new Set<AbortController>();
+    parent.addEventListener('abort', () => {
+      for (const child of created) child.abort(parent.reason);
+    }, { once: true });
+    childrenByParent.set(parent, created);
+    children = created;
+  }
+  return children;
 }
 
 /** Milliseconds since `start` (from performance.now()), rounded to 0.1 ms for reports. */

@@ -193,7 +193,7 @@ function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.Sec
 function readSession(tlsSocket: tls.TLSSocket, target: TlsTarget): Session {
   const peer = tlsSocket.getPeerCertificate(true);
   const hasPeer = Object.keys(peer).length > 0;
-  const chain = hasPeer ? peerChain(peer).map((der) => new ParsedCertificate(der)) : [];
+  const chain = hasPeer ? peerChain(peer).map((der) => ParsedCertificate.fromDer(der)) : [];
   return {
     protocol: tlsSocket.getProtocol() ?? 'unknown',
     cipher: tlsSocket.getCipher()?.standardName ?? null,

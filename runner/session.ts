@@ -1,27 +1,39 @@
 // Observations of one run: every probe result memoized by its target, so that each DNS name is resolved once
 // and each connection attempted once however many checks read it, all under one concurrency cap.
-import { setMaxListeners } from 'node:events';
 import type { RunPlan } from '../config/plan.js';
-import { createDnsQueryCache, probeDns, type DnsEvidence } from '../probes/dns.js';
+import type { ObservedCertificate } from '../probes/certificates.js';
+import { probeCrl, type CrlEvidence } from '../probes/crl.js';
+import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
+import { probeHttp, type HttpEvidence } from '../probes/http.js';
+import { directRouter, type FetchEvidence, type HttpRouter, type Resolution } from '../probes/http-fetch.js';
+import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvidence } from '../probes/tunnel.js';
 import { bypassesProxy } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
-import { Limiter } from './limiter.js';
+import { Limiter } from '../probes/limiter.js';
 
 export class ObservationSession {
   private readonly limiter: Limiter;
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly dnsCache = createDnsQueryCache();
   private readonly proxyTransport: ProxyTransport | null;
+  /** Port-80 fetches connect to what this run's dns check resolved, never the OS resolver's answer. */
+  private readonly router: HttpRouter;
+  /** Every fetch of the run, for the clock check's Date headers; null for one that crashed. */
+  private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
     this.limiter = new Limiter(plan.concurrency);
-    // Every step in flight listens on the run's signal until its deadline: thousands at once is expected.
-    setMaxListeners(0, signal);
     this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
+    this.router = directRouter({
+      resolve: (host) => this.resolution(host),
+      connectPort: (port) => this.connectPort(port),
+      connectTimeoutMs: plan.timeouts.connect,
+      runStep: (operation) => this.limiter.run(operation),
+    });
   }
 
   /** Whether connections to host:port go through the proxy (the agent's path), or direct. */
@@ -68,8 +80,51 @@ export class ObservationSession {
     return proxy ? this.observe(`proxy ${proxy.url}`, probeProxy, { url: proxy.url }, this.plan.timeouts.connect) : null;
   }
 
+  /** GET of a plain-HTTP URL (an http check's endpoint). */
+  http(url: string): Promise<HttpEvidence> {
+    return this.fetched(`http ${url}`, (ctx) => probeHttp({ url, router: this.router }, ctx));
+  }
+
+  /** A CRL, fetched once per run however many certificates name it. */
+  crl(url: string): Promise<CrlEvidence> {
+    return this.fetched(`crl ${url}`, (ctx) => probeCrl({ url, router: this.router, maxBytes: this.plan.limits.crlMaxBytes }, ctx));
+  }
+
+  /** An OCSP request to `url` about `certificate`, whose issuer is `issuer`. */
+  ocsp(url: string, certificate: ObservedCertificate, issuer: ObservedCertificate): Promise<OcspEvidence> {
+    return this.fetched(`ocsp ${url} ${issuer.sha256} ${certificate.serialNumber}`, (ctx) => probeOcsp({ url, router: this.router, certificate, issuer }, ctx));
+  }
+
+  /** The fetches started so far, once they have settled. */
+  async settledFetches(): Promise<FetchEvidence[]> {
+    return (await Promise.all(this.fetches)).filter((fetch): fetch is FetchEvidence => fetch !== null);
+  }
+
   connectPort(port: number): number {
     return this.plan.portMap[String(port)] ?? port;
+  }
+
+  /**
+   * Memoized like observe, but not under the limiter as a whole: a fetch resolves each redirect's host through
+   * dns() (limited itself) mid-way, and the router puts each connection and exchange under the limiter.
+   */
+  private fetched<E extends { fetch: FetchEvidence }>(key: string, produce: (ctx: ProbeContext) => Promise<E>): Promise<E> {
+    let pending = this.memo.get(key) as Promise<E> | undefined;
+    if (!pending) {
+      pending = produce({ stepTimeoutMs: this.plan.timeouts.http, signal: this.signal });
+      this.memo.set(key, pending);
+      this.fetches.push(pending.then((evidence) => evidence.fetch, () => null));
+    }
+    return pending;
+  }
+
+  /** A host's addresses from this run's DNS answer, sinkholes left out: 0.0.0.0 would reach this very machine. */
+  private async resolution(host: string): Promise<Resolution> {
+    const evidence = await this.dns(host);
+    const addresses = evidence.addresses.filter((address) => !isSinkhole(address, this.plan.sinkholes));
+    if (addresses.length > 0) return { addresses };
+    if (evidence.addresses.length > 0) return { failure: { code: 'DNS_SINKHOLE', detail: `${host} resolves to ${evidence.addresses.join(', ')}: blocked by DNS policy` } };
+    return { failure: { code: evidence.failure?.code ?? 'DNS_NODATA', detail: evidence.failure?.detail ?? `${host} has no A or AAAA record` } };
   }
 
   private observe<T, E>(key: string, probe: Probe<T, E>, target: T, stepTimeoutMs: number): Promise<E> {

@@ -59,8 +59,22 @@ async function namedByProxy(run: CheckRun, evidence: TlsEvidence, assessment: In
 
 /** The anchoring decision over an observed chain (which must hold at least the leaf). */
 export function assessObserved(evidence: TlsEvidence, trust: TrustSources): InspectionAssessment {
-  return assessChain(evidence.chain.map((certificate) => new ParsedCertificate(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
+  // The same chain comes back from every address behind a CDN: it is assessed once per run's trust settings.
+  let byChain = assessmentsByTrust.get(trust);
+  if (!byChain) {
+    byChain = new Map();
+    assessmentsByTrust.set(trust, byChain);
+  }
+  const key = evidence.chain.map((certificate) => certificate.sha256).join(' ');
+  let assessment = byChain.get(key);
+  if (!assessment) {
+    assessment = assessChain(evidence.chain.map((certificate) => ParsedCertificate.fromDer(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
+    byChain.set(key, assessment);
+  }
+  return assessment;
 }
+
+const assessmentsByTrust = new WeakMap<TrustSources, Map<string, InspectionAssessment>>();
 
 export function judgeInspection(port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Verdict {
   const where = describeHandshake(evidence, port);
