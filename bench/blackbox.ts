@@ -30,6 +30,9 @@ export interface ProbeRound {
   /** The first few failures, for the report. */
   failures: string[];
   failedCount: number;
+  /** blackbox_exporter's peak RSS so far (KiB) and the CPU it used during the round (ms). */
+  peakRssKiB: number;
+  cpuMs: number;
 }
 
 export interface RunningBlackbox {
@@ -109,7 +112,7 @@ export async function startBlackbox(configFile: string, host: string, port: numb
  * Requests every probe, `concurrency` at a time over kept-alive connections, and times the whole round. A probe
  * counts as succeeded when blackbox reports probe_success 1.
  */
-export async function runProbes(blackbox: RunningBlackbox, probes: readonly BlackboxProbe[], concurrency: number, deadlineMs: number): Promise<ProbeRound & { peakRssKiB: number; cpuMs: number }> {
+export async function runProbes(blackbox: RunningBlackbox, probes: readonly BlackboxProbe[], concurrency: number, deadlineMs: number): Promise<ProbeRound> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const failures: string[] = [];
   let failedCount = 0;

@@ -44,7 +44,7 @@ const POOL_FIRST_INDEX = FIRST_ADDRESS_INDEX + 3;
 /** Two-hop chains meet at shared origin names, as many CDN names do; this many of them. */
 const ORIGIN_SITES = 16;
 
-export function benchHostName(index: number): string {
+function benchHostName(index: number): string {
   return `name${index}.${BENCH_DOMAIN}`;
 }
 
@@ -52,7 +52,7 @@ export function benchHostName(index: number): string {
  * name{i} → name{i}.edge; even i: the edge name holds two A records (one hop); odd i: it points on to a shared
  * site{k}.origin that holds them (two hops). The resolver answers recursively, so each chain is one query per type.
  */
-export function benchZone(spec: BenchLabSpec): { zone: Record<string, LabName>; endpoints: BenchEndpoint[] } {
+function benchZone(spec: BenchLabSpec): { zone: Record<string, LabName>; endpoints: BenchEndpoint[] } {
   const pool = Array.from({ length: spec.poolSize }, (_unused, i) => loopbackAddress(POOL_FIRST_INDEX + i));
   const pair = (slot: number): [string, string] => [poolAt(pool, slot), poolAt(pool, slot + 1)];
   const zone: Record<string, LabName> = {};
@@ -134,7 +134,7 @@ export async function startLabInWorker(spec: BenchLabSpec): Promise<RunningBench
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       worker.postMessage('close');
-      await withDeadline(next(), LAB_STOP_DEADLINE_MS, 'closing the bench lab').catch(() => undefined);
+      await withDeadline(Promise.race([next(), exited]), LAB_STOP_DEADLINE_MS, 'closing the bench lab').catch(() => undefined);
       await worker.terminate();
       await exited;
     })());

@@ -11,7 +11,7 @@ export const GNU_TIME = '/usr/bin/time';
 const PROC_SAMPLE_INTERVAL_MS = 50;
 // Linux reports /proc/<pid>/stat times in clock ticks of 1/100 s on every architecture Node runs on.
 const CLOCK_TICKS_PER_SECOND = 100;
-const OUTPUT_TAIL_CHARS = 4_000;
+const OUTPUT_END_CHARS = 4_000;
 
 /** Process groups started and not yet reaped: killed if the bench exits any other way (an uncaught error). */
 const liveGroups = new Set<number>();
@@ -29,6 +29,8 @@ export interface TimedRun {
   cpuMs: number;
   /** How peak RSS and CPU were measured. */
   measuredBy: 'gnu-time' | 'proc-sampling';
+  /** The start of stdout: the CLI's console report lists failures first. */
+  stdoutHead: string;
   stdoutTail: string;
   stderrTail: string;
 }
@@ -54,8 +56,8 @@ export async function timedRun(options: TimedRunOptions): Promise<TimedRun> {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   options.onSpawn?.(startedAt);
   const groupId = track(child);
-  const stdout = tailOf(child.stdout);
-  const stderr = tailOf(child.stderr);
+  const stdout = endsOf(child.stdout);
+  const stderr = endsOf(child.stderr);
   const sampler = useGnuTime ? undefined : sampleProcess(child);
   const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null; wallMs: number }>((resolve, reject) => {
     child.once('error', reject);
@@ -64,7 +66,7 @@ export async function timedRun(options: TimedRunOptions): Promise<TimedRun> {
   try {
     const { code, signal, wallMs } = await withDeadline(finished, options.deadlineMs, `${path.basename(options.command)} ${options.args.join(' ')}`, () => killGroup(groupId));
     const figures = sampler ? sampler.stop() : parseGnuTime(await readFile(figuresFile, 'utf8'));
-    return { exitCode: code, signal, wallMs, ...figures, measuredBy: useGnuTime ? 'gnu-time' : 'proc-sampling', stdoutTail: stdout(), stderrTail: stderr() };
+    return { exitCode: code, signal, wallMs, ...figures, measuredBy: useGnuTime ? 'gnu-time' : 'proc-sampling', stdoutHead: stdout.head(), stdoutTail: stdout.tail(), stderrTail: stderr.tail() };
   } finally {
     sampler?.stop();
     if (child.exitCode === null && child.signalCode === null) killGroup(groupId);
@@ -87,8 +89,8 @@ const SERVICE_STOP_DEADLINE_MS = 5_000;
 export function startService(command: string, args: readonly string[]): Service {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const groupId = track(child);
-  const stdout = tailOf(child.stdout);
-  const stderr = tailOf(child.stderr);
+  const stdout = endsOf(child.stdout);
+  const stderr = endsOf(child.stderr);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   // A missing binary surfaces as 'error' (and then 'close'); isRunning() turns false and the caller reports it.
   child.once('error', () => {});
@@ -96,7 +98,7 @@ export function startService(command: string, args: readonly string[]): Service 
   return {
     pid: groupId,
     isRunning: () => child.exitCode === null && child.signalCode === null && child.pid !== undefined,
-    outputTail: () => `${stdout()}${stderr()}`.slice(-OUTPUT_TAIL_CHARS),
+    outputTail: () => `${stdout.tail()}${stderr.tail()}`.slice(-OUTPUT_END_CHARS),
     stop: () =>
       (stopping ??= (async () => {
         killGroup(groupId);
@@ -163,12 +165,14 @@ function killGroup(groupId: number): void {
   }
 }
 
-/** Keeps only the end of a stream's text (the CLI prints one line per host: 2,000 of them). */
-function tailOf(stream: NodeJS.ReadableStream | null): () => string {
+/** Keeps only the start and the end of a stream's text (the CLI prints one line per host: 2,000 of them). */
+function endsOf(stream: NodeJS.ReadableStream | null): { head(): string; tail(): string } {
+  let head = '';
   let tail = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-OUTPUT_TAIL_CHARS);
+    if (head.length < OUTPUT_END_CHARS) head = (head + chunk).slice(0, OUTPUT_END_CHARS);
+    tail = (tail + chunk).slice(-OUTPUT_END_CHARS);
   });
-  return () => tail;
+  return { head: () => head, tail: () => tail };
 }

@@ -10,7 +10,7 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } fr
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
-import type { Expectation, PlannedEndpoint, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import type { Expectation, Limits, PlannedEndpoint, ResolverAddress, RunPlan, Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { DEFAULT_PROFILE, packageRoot, profilePath } from './profiles.js';
 
@@ -42,6 +42,8 @@ export interface PlanOptions {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_CONCURRENCY = 256;
+/** The largest public CRLs are a few MB; 20 MB leaves room without letting an endless answer fill memory. */
+const DEFAULT_CRL_MAX_BYTES = 20 * 1024 * 1024;
 const RESOLV_CONF = '/etc/resolv.conf';
 
 /** A config file or profile as config/schema.json admits it. */
@@ -55,6 +57,7 @@ interface ConfigFile {
   timeouts?: Partial<Timeouts>;
   trust?: { caFiles?: string[]; expectedIssuers?: string[] };
   concurrency?: number;
+  limits?: Partial<Limits>;
   endpoints?: EndpointEntry[];
 }
 
@@ -89,6 +92,7 @@ interface Settings {
   caPems: string[];
   expectedIssuers: string[];
   concurrency: number | undefined;
+  limits: Partial<Limits>;
   endpoints: EndpointTemplate[];
 }
 
@@ -124,6 +128,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     sinkholes: merged.sinkholes,
     trust: { caPems: merged.caPems, expectedIssuers: merged.expectedIssuers },
     concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
+    limits: { crlMaxBytes: DEFAULT_CRL_MAX_BYTES, ...merged.limits },
     proxy: resolveProxy({
       option: options.proxy,
       ignoreEnvironment: options.noProxy,
@@ -179,6 +184,7 @@ async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: st
     caPems: unique(caPems.flat()),
     expectedIssuers: unique(file.trust?.expectedIssuers ?? []),
     concurrency: file.concurrency,
+    limits: file.limits ?? {},
     endpoints: (file.endpoints ?? []).map((entry, index) =>
       endpointTemplate(entry, (reason, key) => at(key === undefined ? ['endpoints', index] : ['endpoints', index, key], reason))),
   };
@@ -198,13 +204,14 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
     caPems: unique(caPems.flat()),
     expectedIssuers: [],
     concurrency: options.concurrency === undefined ? undefined : positiveInteger(options.concurrency, '--concurrency', 'operations'),
+    limits: {},
     endpoints: [],
   };
 }
 
 // How a later source (config over profile, command line over config) combines with an earlier one:
 // scalars replace, and so do resolvers (they belong to the site, a profile's would only get in the way);
-// portMap, vars and timeouts merge key by key; sinkholes, CA certificates and expected issuers add up;
+// portMap, vars, timeouts and limits merge key by key; sinkholes, CA certificates and expected issuers add up;
 // endpoints are appended.
 function mergeSettings(earlier: Settings, later: Settings): Settings {
   return {
@@ -217,6 +224,7 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     caPems: unique([...earlier.caPems, ...later.caPems]),
     expectedIssuers: unique([...earlier.expectedIssuers, ...later.expectedIssuers]),
     concurrency: later.concurrency ?? earlier.concurrency,
+    limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
   };
 }

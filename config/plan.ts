@@ -19,6 +19,7 @@ export interface RunPlan {
   trust: TrustPlan;
   /** How many network operations may be in flight at once. */
   concurrency: number;
+  limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;
   endpoints: PlannedEndpoint[];
@@ -35,6 +36,11 @@ export interface Timeouts {
   connect: number;
   tls: number;
   http: number;
+}
+
+export interface Limits {
+  /** A CRL larger than this many bytes is not read past it (CRL_TOO_LARGE). */
+  crlMaxBytes: number;
 }
 
 export interface TrustPlan {

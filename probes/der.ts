@@ -217,15 +217,6 @@ export function derOid(text: string): Buffer {
   return encodeDer(TAG.OID, Buffer.from(bytes));
 }
 
-/** A non-negative INTEGER from hex digits (a serial number) or a small number. */
-export function derInteger(value: string | number): Buffer {
-  let hex = typeof value === 'number' ? value.toString(16) : normalizeSerial(value);
-  if (hex.length % 2) hex = `0${hex}`;
-  // A leading byte with its high bit set would read as negative: DER adds a zero byte.
-  if (/^[89a-f]/i.test(hex)) hex = `00${hex}`;
-  return encodeDer(TAG.INTEGER, Buffer.from(hex, 'hex'));
-}
-
 export function derEnumerated(value: number): Buffer {
   return encodeDer(TAG.ENUMERATED, Buffer.from([value]));
 }

@@ -10,7 +10,7 @@ import { Client, type buildConnector, type Dispatcher } from 'undici';
 import type { DnsCode } from '../model/codes.js';
 import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
 import { PAGE_PREFIX_BYTES } from './page.js';
-import { deadlineSignal, describeError, elapsedSince, type ProbeContext } from './probe.js';
+import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 import { toOneLine } from './tunnel.js';
 
 /** Redirects followed after the first request: CryptoAPI follows a few, a loop must end. */
@@ -264,15 +264,15 @@ interface HopResult {
 }
 
 /**
- * One request over one connection. The run's signal and each phase's deadline abort the same controller; which
- * phase was running names the timeout.
+ * One request over one connection, under one controller: each phase's deadline (which also fires when the run is
+ * cancelled) aborts it, and the phase that was running names the timeout.
  */
 async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest, hop: HopEvidence, ctx: ProbeContext): Promise<HopResult> {
   const abort = new AbortController();
-  const onCancel = () => abort.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onCancel, { once: true });
   let phase: 'headers' | 'body' = 'headers';
-  let timer = armDeadline(abort, ctx.stepTimeoutMs);
+  let deadline = stepDeadline(ctx);
+  const onDeadline = () => abort.abort(deadline.reason);
+  deadline.addEventListener('abort', onDeadline, { once: true });
   const timeout = (): HopResult['failure'] => ({ kind: 'timeout', phase, detail: phase === 'headers' ? `no answer within ${ctx.stepTimeoutMs} ms of the request` : `the body did not arrive within ${ctx.stepTimeoutMs} ms of the headers` });
   const requested = performance.now();
   try {
@@ -290,27 +290,21 @@ async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest,
       return { headers: {}, kept: Buffer.alloc(0), body: null, failure: abort.signal.aborted ? timeout() : requestFailure(error) };
     }
     hop.answer = describeAnswer(response, elapsedSince(requested));
-    clearTimeout(timer);
     const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && typeof response.headers.location === 'string';
     if (isRedirect) {
       // A redirect's body is never read: the next hop is what matters.
       discard(response.body);
       return { headers: response.headers, kept: Buffer.alloc(0), body: null, failure: null };
     }
+    // The body gets a deadline of its own, from now.
+    deadline.removeEventListener('abort', onDeadline);
     phase = 'body';
-    timer = armDeadline(abort, ctx.stepTimeoutMs);
+    deadline = stepDeadline(ctx);
+    deadline.addEventListener('abort', onDeadline, { once: true });
     return await readBody(response, request.maxBodyBytes, () => (abort.signal.aborted ? timeout() : null));
   } finally {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onCancel);
+    deadline.removeEventListener('abort', onDeadline);
   }
-}
-
-/** A plain timer rather than AbortSignal.timeout: it is cleared when its phase ends (see probe.ts on GC). */
-function armDeadline(abort: AbortController, timeoutMs: number): NodeJS.Timeout {
-  const timer = setTimeout(() => abort.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs);
-  timer.unref();
-  return timer;
 }
 
 /** Streams the body into at most `cap` bytes; a Content-Length beyond the cap stops before reading. */

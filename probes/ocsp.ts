@@ -23,7 +23,7 @@ const BASIC_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';
 const OCSP_SIGNING_OID = '1.3.6.1.5.5.7.3.9';
 
 /** RFC 6960 4.2.1 OCSPResponseStatus (4 is unused). */
-export const RESPONSE_STATUSES: Readonly<Record<number, string>> = {
+const RESPONSE_STATUSES: Readonly<Record<number, string>> = {
   0: 'successful', 1: 'malformedRequest', 2: 'internalError', 3: 'tryLater', 5: 'sigRequired', 6: 'unauthorized',
 };
 

@@ -207,6 +207,16 @@ describe('config files', () => {
     expect(overridden.checks).toEqual(['dns', 'tls']);
   });
 
+  it('caps the CRL size at 20 MB unless limits.crlMaxBytes says otherwise', async () => {
+    expect((await plan()).limits).toEqual({ crlMaxBytes: 20 * 1024 * 1024 });
+    const config = file('limits.yaml', 'extends: entra-cloud-sync\nlimits:\n  crlMaxBytes: 1048576\n');
+    expect((await plan({ config })).limits).toEqual({ crlMaxBytes: 1048576 });
+    const bad = file('limits-bad.yaml', 'extends: entra-cloud-sync\nlimits:\n  crlMaxBytes: 0\n');
+    expect(await usageMessage(plan({ config: bad }))).toBe('limits-bad.yaml:3: limits.crlMaxBytes: must be a whole number of bytes, at least 1');
+    const unknown = file('limits-unknown.yaml', 'extends: entra-cloud-sync\nlimits:\n  ocspMaxBytes: 10\n');
+    expect(await usageMessage(plan({ config: unknown }))).toBe('limits-unknown.yaml:3: limits: unknown key "ocspMaxBytes"');
+  });
+
   it('lets --profile replace the profile a config extends', async () => {
     const config = file('site.yaml', 'extends: entra-private-network-connector\nvars: { tenant: contoso }\n');
     const result = await plan({ config, profile: 'entra-connect-health' });

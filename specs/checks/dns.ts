@@ -1,10 +1,7 @@
 // dns: the whole CNAME chain of a host resolves to at least one address that is not a sinkhole.
-import type { DnsEvidence, DnsFailure } from '../../probes/dns.js';
+import { isSinkhole, type DnsEvidence, type DnsFailure } from '../../probes/dns.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
-
-/** Answers that mean "blocked by DNS policy" whatever the config says. */
-const ALWAYS_SINKHOLES = ['0.0.0.0', '::'];
 
 export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
   const subject: ResultSubject = { id: `dns:${host.host}`, check: 'dns', host: host.host, address: null, port: null, url: null };
@@ -34,7 +31,7 @@ export function throughProxy(verdict: Verdict): Verdict {
 }
 
 export function judgeDns(evidence: DnsEvidence, sinkholes: readonly string[]): Verdict {
-  const sinkholed = evidence.addresses.filter((a) => ALWAYS_SINKHOLES.includes(a) || sinkholes.includes(a));
+  const sinkholed = evidence.addresses.filter((a) => isSinkhole(a, sinkholes));
   if (sinkholed.length > 0) {
     return {
       status: 'fail',

@@ -14,6 +14,7 @@ import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
+import { revocationsOf } from './revocation.js';
 
 export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH';
 
@@ -51,8 +52,8 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
     const tcp = await tcpCheck(run, target);
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
-    // The crl and ocsp checks will hand their revocations to judgeTls and tlsReportEvidence here.
-    return makeResult(subject, judgeTls(target.port, evidence), (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), tlsReportEvidence(evidence));
+    const revocations = await revocationsOf(run, evidence);
+    return makeResult(subject, judgeTls(target.port, evidence, revocations), (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), tlsReportEvidence(evidence, revocations));
   });
 }
 

@@ -1,0 +1,116 @@
+// What the port-80 checks (http, crl, ocsp) share: their result subject, the dns prerequisite of configured hosts,
+// the verdict when no connection opened, and how to tell a proxy's or firewall's page from the origin's answer.
+import type { CheckResult } from '../../model/result.js';
+import type { ConnectFailureCode } from '../../probes/connect.js';
+import type { FetchEvidence, HopEvidence, HttpAnswer, RouteFailureCode } from '../../probes/http-fetch.js';
+import type { PageEvidence } from '../../probes/page.js';
+import { skippedFor, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
+import { dnsCheck } from './dns.js';
+import { judgeTcp } from './tcp.js';
+
+/** `http:<url>`, `crl:<url>`, `ocsp:<url>`: host is the URL's (JUnit groups by it), port the one it names. */
+export function urlSubject(check: 'http' | 'crl' | 'ocsp', url: string): ResultSubject {
+  return { id: `${check}:${url}`, check, ...hostAndPort(url), address: null, url };
+}
+
+/** A URL's host (IPv6 without brackets) and port; read loosely when it does not parse (unfilled {placeholders}). */
+function hostAndPort(url: string): { host: string; port: number } {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 80) };
+  } catch {
+    const match = /^[a-z]+:\/\/([^/:?#]*)(?::(\d+))?/i.exec(url);
+    return { host: match?.[1] ?? url, port: Number(match?.[2] ?? 80) };
+  }
+}
+
+/**
+ * When the URL's host is one the run checks, its dns result is reported already: a failure there skips this check
+ * (never a second failure for the same cause). Hosts only a certificate names have no dns result, so their DNS
+ * failure is this check's own code.
+ */
+export async function dnsPrerequisite(run: CheckRun, subject: ResultSubject): Promise<CheckResult | null> {
+  const host = run.hosts.find((candidate) => candidate.host === subject.host);
+  if (!host) return null;
+  const dns = await dnsCheck(run, host);
+  return dns.status === 'fail' || dns.status === 'skip' ? skippedFor(subject, dns) : null;
+}
+
+/** The verdict when no answer came for want of a connection: the tcp check's code and advice, or the DNS failure. */
+export function transportVerdict(fetch: FetchEvidence, failure: { code: RouteFailureCode; detail: string }, port: number, what: string): Verdict {
+  const url = fetch.url;
+  const hop = lastHop(fetch);
+  const host = new URL(hop?.url ?? url).hostname;
+  const attempt = hop?.failedAttempts[hop.failedAttempts.length - 1];
+  const address = attempt?.address ?? hop?.address;
+  if (isConnectFailure(failure.code) && address) {
+    const tcpCode = failure.code;
+    const others = (hop?.failedAttempts.length ?? 0) > 1 ? ` (all ${hop?.failedAttempts.length} addresses failed)` : '';
+    const verdict = judgeTcp(host, port, { address, port: attempt?.port ?? hop?.port ?? port, connectMs: null, failure: { code: tcpCode, detail: failure.detail } });
+    return { ...verdict, message: `${url}: ${verdict.message}${others}` };
+  }
+  return {
+    status: 'fail',
+    code: failure.code,
+    message: `${url}: ${failure.detail}`,
+    remediation: `The agent resolves ${host} itself to fetch ${what}: it must resolve from this machine. Check the resolver's forwarding and any DNS filtering policy for ${host}.`,
+  };
+}
+
+function isConnectFailure(code: RouteFailureCode): code is ConnectFailureCode {
+  return code.startsWith('TCP_');
+}
+
+function lastHop(fetch: FetchEvidence): HopEvidence | undefined {
+  return fetch.hops[fetch.hops.length - 1];
+}
+
+/**
+ * A description of the page when a proxy or firewall answered in the origin's place; null when nothing says so.
+ * `binaryDue`: a CRL or OCSP answer was due, so any page (HTML or text) with status 200 is someone else's.
+ */
+export function foreignPage(answer: HttpAnswer, page: PageEvidence | null, binaryDue: boolean): string | null {
+  const isPage = page !== null && (page.kind === 'html' || page.kind === 'text');
+  const status = `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
+  const what = () => describePage(page, status);
+  if (answer.status === 407) return `a proxy demands authentication (${status})${isPage ? `: ${what()}` : ''}`;
+  if (answer.status === 451) return `the request was refused for legal reasons (${status})${isPage ? `: ${what()}` : ''}`;
+  if (!isPage) return null;
+  if (answer.status === 403 && page.kind === 'html') return what();
+  if (page.markers.length > 0) return what();
+  if (binaryDue && answer.status === 200) return what();
+  return null;
+}
+
+function describePage(page: PageEvidence | null, status: string): string {
+  if (!page) return `status ${status}`;
+  const kind = page.kind === 'html' ? 'an HTML page' : 'a text answer';
+  const named = page.title ? ` titled "${page.title}"` : page.excerpt ? ` ("${page.excerpt}")` : '';
+  const marks = page.markers.length > 0 ? `; it mentions ${page.markers.join(', ')}` : '';
+  return `${kind}${named} with status ${status}${marks}`;
+}
+
+/** The remediation for a proxy's or firewall's page in place of `url`. */
+export function foreignPageRemediation(url: string, what: string): string {
+  const host = new URL(url).hostname;
+  return `A proxy or firewall answers for ${host} instead of the server: allow http://${host}/ (TCP 80) in its URL filtering or web policy, without authentication. The agent fetches ${what} over plain HTTP and cannot use a page in its place.`;
+}
+
+/** "3 h 20 min", "6 min 40 s", "800 ms": the two largest units. */
+export function formatDuration(ms: number): string {
+  const units: ReadonlyArray<readonly [string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const whole = Math.abs(ms);
+  const first = units.findIndex(([, size]) => whole >= size);
+  if (first === -1) return `${Math.round(whole)} ms`;
+  return units.slice(first, first + 2)
+    .map(([unit, size], index) => [unit, index === 0 ? Math.floor(whole / size) : Math.floor((whole % (units[first]?.[1] ?? 1)) / size)] as const)
+    .filter(([, value], index) => index === 0 || value > 0)
+    .map(([unit, value]) => `${value} ${unit}`)
+    .join(' ');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${bytes} bytes`;
+}

@@ -1,0 +1,58 @@
+// Shared by the port-80 tests (http, crl, ocsp, clock): a router that resolves from a fixed table, a probe context,
+// and a run plan pointed at lab servers.
+import type { PlannedEndpoint, RunPlan } from '../../config/plan.js';
+import type { CheckKind } from '../../model/codes.js';
+import { directRouter, type HttpRouter } from '../../probes/http-fetch.js';
+import type { ProbeContext } from '../../probes/probe.js';
+
+/** Resolves names from `table` (IP literals need none); any other name is NXDOMAIN. */
+export function routerFor(table: Readonly<Record<string, readonly string[]>> = {}, connectTimeoutMs = 1000): HttpRouter {
+  return directRouter({
+    resolve: async (host) => {
+      const addresses = table[host];
+      return addresses ? { addresses } : { failure: { code: 'DNS_NXDOMAIN', detail: `${host} does not exist (NXDOMAIN)` } };
+    },
+    connectPort: (port) => port,
+    connectTimeoutMs,
+    runStep: (operation) => operation(),
+  });
+}
+
+export function probeContext(stepTimeoutMs = 2000): ProbeContext {
+  return { stepTimeoutMs, signal: new AbortController().signal };
+}
+
+export function urlEndpoint(url: string, expect: 'http' | 'crl' | 'ocsp' | 'tls'): PlannedEndpoint {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  return {
+    host: parsed.hostname, ports: [port], tlsPorts: expect === 'tls' ? [port] : [], url, expect,
+    purpose: null, source: null, tags: [], wildcard: null, hostOrigin: 'literal', missingVars: [],
+  };
+}
+
+export interface TestPlanOptions {
+  checks: CheckKind[];
+  resolver: { host: string; port: number };
+  endpoints: PlannedEndpoint[];
+  portMap?: Record<string, number>;
+  caPems?: string[];
+  crlMaxBytes?: number;
+  httpTimeoutMs?: number;
+}
+
+export function testPlan(options: TestPlanOptions): RunPlan {
+  return {
+    profile: 'port80-test',
+    checks: options.checks,
+    resolvers: [options.resolver],
+    timeouts: { dns: 2000, connect: 1000, tls: 3000, http: options.httpTimeoutMs ?? 2000 },
+    portMap: options.portMap ?? {},
+    sinkholes: [],
+    trust: { caPems: options.caPems ?? [], expectedIssuers: ['DigiCert Global Root G2'] },
+    concurrency: 16,
+    proxy: null,
+    limits: { crlMaxBytes: options.crlMaxBytes ?? 20 * 1024 * 1024 },
+    endpoints: options.endpoints,
+  };
+}
