@@ -1,11 +1,14 @@
 // The embedded lab network: one DNS server and, for every host of a plan, its own loopback address with
-// services on the plan's ports (mapped to high ports): TLS with a look-alike Microsoft chain on TLS ports, TCP
-// elsewhere, some of them broken as lab/scenario.ts says.
+// services on the plan's ports (mapped to high ports): TLS with a look-alike Microsoft chain on TLS ports, HTTP
+// on port 80 (serving the CRLs and OCSP answers the lab certificates point at), TCP elsewhere, some of them
+// broken as lab/scenario.ts says.
 import { createHash } from 'node:crypto';
 import type { ResolverAddress } from '../config/plan.js';
 import { startLabDnsServer, type LabDnsServer, type LabName } from './dns-server.js';
 import { loopbackAddress } from './loopback.js';
-import { labPki, type LabPki } from './pki.js';
+import { labCrl, serialOf } from './crl.js';
+import { blockPageHtml, labOcspResponder, startHttpFixtures, type HttpFixture } from './http-servers.js';
+import { LAB_REVOCATION, labPki, type LabIdentity, type LabPki } from './pki.js';
 import { LAB_FAULTS, type LabFault } from './scenario.js';
 import { findSharedFreePort, startTcpListener } from './tcp-listeners.js';
 import { startTlsFixture } from './tls-servers.js';
@@ -43,6 +46,7 @@ export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNet
   const opened: Closeable[] = [];
   const faults = new Map<string, LabFault>();
   const pki = await labPki();
+  const services = await labServices(pki, hosts);
   try {
     for (const port of ports) portMap[String(port)] = await findSharedFreePort(listening);
     const zone: Record<string, LabName> = {};
@@ -54,9 +58,9 @@ export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNet
       for (const port of hostPorts) {
         const mapped = portMap[String(port)] ?? port;
         const portFault = fault && 'port' in fault && fault.port === port ? fault : null;
-        const service = portFault?.kind ?? (tlsPorts.includes(port) ? 'tls' : 'tcp');
+        const service = portFault?.kind ?? (tlsPorts.includes(port) ? 'tls' : port === HTTP_PORT ? 'http' : 'tcp');
         for (const listenOn of host === DUAL_STACK_HOST ? [address, '::1'] : [address]) {
-          const started = await startService(service, host, listenOn, mapped, pki);
+          const started = await startService(service, host, listenOn, mapped, services);
           if (started) opened.push(started);
         }
       }
@@ -77,11 +81,64 @@ export async function startLabNetwork(hosts: readonly LabHost[]): Promise<LabNet
   }
 }
 
-type Service = 'tls' | 'tcp' | Extract<LabFault, { port: number }>['kind'];
+const HTTP_PORT = 80;
+
+type Service = 'tls' | 'http' | 'tcp' | Extract<LabFault, { port: number }>['kind'];
+
+/** What the services share: the PKI, the revocation answers its certificates point at, revoked leaves. */
+interface LabServices {
+  pki: LabPki;
+  /** Port-80 routes by host, from the CRL and OCSP URLs in the lab certificates. */
+  revocationRoutes: Map<string, Record<string, HttpFixture>>;
+  staleCrl: Buffer;
+  /** Leaves of hosts with the tls-revoked fault: their OCSP responder says revoked. */
+  revokedLeaves: Map<string, LabIdentity>;
+}
+
+async function labServices(pki: LabPki, hosts: readonly LabHost[]): Promise<LabServices> {
+  const revokedLeaves = new Map<string, LabIdentity>();
+  for (const { host } of hosts) {
+    if (LAB_FAULTS[host]?.fault.kind === 'tls-revoked') revokedLeaves.set(host, await pki.publicIssuing.issueLeaf({ hosts: [host] }));
+  }
+  const revokedSerials = [...revokedLeaves.values()].map((identity) => [serialOf(identity.leaf), { status: 'revoked', revokedAt: new Date(Date.now() - DAY_MS), reason: 1 }] as const);
+  const crl = (body: Buffer): HttpFixture => ({ kind: 'body', contentType: 'application/pkix-crl', body });
+  const [rootCrl, issuingCrl, rootResponder, issuingResponder] = await Promise.all([
+    labCrl(pki.publicRoot),
+    labCrl(pki.publicIssuing),
+    labOcspResponder({ authority: pki.publicRoot }),
+    labOcspResponder({ authority: pki.publicIssuing, statuses: new Map(revokedSerials) }),
+  ]);
+  const byUrl: Array<[string, HttpFixture]> = [
+    ...LAB_REVOCATION.issuingCa.crl.map((url): [string, HttpFixture] => [url, crl(rootCrl)]),
+    ...LAB_REVOCATION.leaf.crl.map((url): [string, HttpFixture] => [url, crl(issuingCrl)]),
+    ...LAB_REVOCATION.issuingCa.ocsp.map((url): [string, HttpFixture] => [url, { kind: 'ocsp', responder: rootResponder }]),
+    ...LAB_REVOCATION.leaf.ocsp.map((url): [string, HttpFixture] => [url, { kind: 'ocsp', responder: issuingResponder }]),
+  ];
+  const revocationRoutes = new Map<string, Record<string, HttpFixture>>();
+  for (const [url, fixture] of byUrl) {
+    const { hostname, pathname } = new URL(url);
+    revocationRoutes.set(hostname, { ...revocationRoutes.get(hostname), [pathname]: fixture });
+  }
+  const staleCrl = await labCrl(pki.publicRoot, { thisUpdate: new Date(Date.now() - 10 * DAY_MS), nextUpdate: new Date(Date.now() - 3 * DAY_MS) });
+  return { pki, revocationRoutes, staleCrl, revokedLeaves };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One listener for one service; null where the fault is that nothing listens. */
-async function startService(service: Service, host: string, address: string, port: number, pki: LabPki): Promise<Closeable | null> {
+async function startService(service: Service, host: string, address: string, port: number, { pki, revocationRoutes, staleCrl, revokedLeaves }: LabServices): Promise<Closeable | null> {
   switch (service) {
+    case 'http':
+      // Other paths answer 404: still a genuine answer from the origin, as the http check wants.
+      return startHttpFixtures(address, port, revocationRoutes.get(host) ?? {});
+    case 'http-block-page':
+      return startHttpFixtures(address, port, { '/': { kind: 'body', contentType: 'text/html', body: blockPageHtml('Web Page Blocked', 'Lab Web Filter') } });
+    case 'crl-stale':
+      return startHttpFixtures(address, port, Object.fromEntries(Object.keys(revocationRoutes.get(host) ?? {}).map((path) => [path, { kind: 'body', contentType: 'application/pkix-crl', body: staleCrl }])));
+    case 'tls-revoked': {
+      const identity = revokedLeaves.get(host);
+      return identity ? startTlsFixture(address, port, { kind: 'serve', identity }) : null;
+    }
     case 'tcp':
       return startTcpListener(address, port, 'accept');
     case 'tcp-reset':

@@ -11,7 +11,13 @@ export type LabFault =
   /** TLS re-signed by a Zscaler-named CA, as an inspecting proxy does. */
   | { kind: 'tls-inspected'; port: number }
   /** A genuine-looking Microsoft chain whose leaf has expired. */
-  | { kind: 'tls-expired'; port: number };
+  | { kind: 'tls-expired'; port: number }
+  /** A Microsoft-chained leaf that the OCSP responder its AIA names reports revoked. */
+  | { kind: 'tls-revoked'; port: number }
+  /** A web filter answers every request with its block page, status 200. */
+  | { kind: 'http-block-page'; port: number }
+  /** The CRL served here is past its nextUpdate (a cache or mirror that stopped refreshing). */
+  | { kind: 'crl-stale'; port: number };
 
 export interface ScenarioEntry {
   fault: LabFault;
@@ -52,6 +58,21 @@ export const LAB_FAULTS: Readonly<Record<string, ScenarioEntry>> = {
     fault: { kind: 'tls-inspected', port: 443 },
     story: 'a Zscaler-style proxy inspects TLS to the connector service',
     expect: [{ check: 'tls', code: 'TLS_UNTRUSTED' }, { check: 'inspection', code: 'TLS_INSPECTED' }],
+  },
+  'lab-windowsazure.windowsazure.com': {
+    fault: { kind: 'tls-revoked', port: 443 },
+    story: "the certificate's issuer revoked it, as its OCSP responder says",
+    expect: [{ check: 'tls', code: 'TLS_CERT_REVOKED' }, { check: 'inspection', code: 'INSPECTION_NONE' }],
+  },
+  'mscrl.microsoft.com': {
+    fault: { kind: 'http-block-page', port: 80 },
+    story: 'a web filter answers port 80 with its block page (status 200)',
+    expect: [{ check: 'http', code: 'HTTP_BLOCK_PAGE' }],
+  },
+  'crl4.digicert.com': {
+    fault: { kind: 'crl-stale', port: 80 },
+    story: 'a CRL mirror stopped refreshing: its CRL is past nextUpdate',
+    expect: [{ check: 'crl', code: 'CRL_STALE' }],
   },
   'lab-cloudwebappproxy.cloudwebappproxy.net': {
     fault: { kind: 'tls-expired', port: 443 },

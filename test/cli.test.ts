@@ -221,6 +221,9 @@ describe('preflight lab', () => {
     expect(doc.profile).toBe('entra-cloud-sync');
     expect(doc.results.some((r) => r.status === 'pass')).toBe(true);
     expect(doc.results.some((r) => r.code === 'DNS_SINKHOLE')).toBe(true);
+    expect(doc.results.find((r) => r.code === 'TLS_INSPECTED')?.evidence['vendor']).toBe('zscaler');
+    expect(doc.results.find((r) => r.id === 'crl:http://crl3.digicert.com/DigiCertGlobalRootG2.crl')).toMatchObject({ status: 'pass', code: 'CRL_OK' });
+    expect(doc.results.some((r) => r.code === 'TLS_CERT_REVOKED')).toBe(true);
     expect(validateJunit(junit)).toBe('');
   });
 });
