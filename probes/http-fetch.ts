@@ -3,15 +3,18 @@
 // address in turn; every phase has its deadline (connect per address, then headers, then body); redirects are
 // followed at most MAX_REDIRECTS hops, each hop's host resolved the same way; the body is streamed and kept only up
 // to a cap, and reading stops there. What answered, and when by the server's Date header, is evidence.
-// A proxy plugs in as another HttpRouter: it hands each hop to its own Dispatcher (an undici ProxyAgent with
-// proxyTunnel: false sends absolute-form GETs for port 80) and the fetch itself does not change.
+// Through a forward proxy (proxyRouter) a hop is an absolute-form request to the proxy, never CONNECT: proxies often
+// refuse CONNECT to port 80, and the agent sends plain HTTP this way. The proxy resolves the name. A plain undici
+// Client to the proxy rather than a ProxyAgent: ProxyAgent turns a 407 into an error and drops Proxy-Authenticate,
+// and what the proxy answered itself (407, its refusal page, its 5xx) must be told apart from the origin's answer.
 import { isIP, type Socket } from 'node:net';
 import { Client, type buildConnector, type Dispatcher } from 'undici';
+import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
-import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
-import { PAGE_PREFIX_BYTES } from './page.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+import { describePage, PAGE_PREFIX_BYTES } from './page.js';
 import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
-import { toOneLine } from './tunnel.js';
+import { proxyAuthorization, ProxyRefusalError, refusalOf, toOneLine, unreachableRefusal, type ProxyRefusal } from './tunnel.js';
 
 /** Redirects followed after the first request: CryptoAPI follows a few, a loop must end. */
 export const MAX_REDIRECTS = 3;
@@ -45,10 +48,25 @@ export interface HopConnection {
   dispatcher: Dispatcher;
   /** The address connected to; null when a proxy connects for us. */
   address: string | null;
+  /** The origin's port (after the port map), connected to directly or asked of the proxy. */
   port: number;
+  /** To the origin, or to the proxy. */
   connectMs: number | null;
   /** Addresses that failed before this one connected. */
   failedAttempts: ConnectAttempt[];
+  /** How the request goes to a proxy that relays it; null when it goes straight to the origin. */
+  relay: ProxyRelay | null;
+}
+
+/** A hop a forward proxy relays: its request-target is the absolute URL (RFC 9112 3.2.2). */
+export interface ProxyRelay {
+  /** The proxy URL without its password: what evidence shows. */
+  proxy: string;
+  /** The absolute URL asked for, the port mapped. */
+  target: string;
+  /** Host (the target's) and Proxy-Authorization (from the proxy URL): sent, never evidence. */
+  headers: Readonly<Record<string, string>>;
+  credentialsSent: boolean;
 }
 
 /** No connection for a hop: the DNS answer had no usable address, or every address failed. */
@@ -100,18 +118,78 @@ export function directRouter(options: DirectRouterOptions): HttpRouter {
             continue;
           }
           const connectMs = elapsedSince(started);
-          const dispatcher = new Client(url.origin, { connect: handOver(socket) });
-          try {
-            return await exchange({ dispatcher, address, port, connectMs, failedAttempts });
-          } finally {
-            await dispatcher.destroy();
-          }
+          return overSocket(socket, url.origin, (dispatcher) => exchange({ dispatcher, address, port, connectMs, failedAttempts, relay: null }));
         }
         const last = failedAttempts[failedAttempts.length - 1];
         throw new RouteFailure(last?.code ?? 'TCP_UNREACHABLE', last?.detail ?? `${host} has no address to connect to`, failedAttempts);
       });
     },
   };
+}
+
+export interface ProxyRouterOptions {
+  /** http://[user:pass@]host:port (ProxyPlan.url): its Basic credentials go in Proxy-Authorization and nowhere else. */
+  proxyUrl: string;
+  connectPort(port: number): number;
+  /** Deadline of the connection to the proxy. */
+  connectTimeoutMs: number;
+  runStep<T>(operation: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Sends each hop to the proxy as an absolute-form request for the origin on its mapped port; no name is resolved
+ * here. Rejects with a ProxyRefusalError (PROXY_UNREACHABLE) when no connection to the proxy opens.
+ */
+export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
+  const endpoint = proxyEndpoint(options.proxyUrl);
+  const proxy = redactUrl(options.proxyUrl);
+  const proxyOrigin = `http://${formatHostPort(endpoint.host, endpoint.port)}`;
+  const authorization = proxyAuthorization(endpoint);
+  return {
+    withConnection(url, signal, exchange) {
+      const port = options.connectPort(Number(url.port || 80));
+      // The request-target names the origin and the resource: no user info, no fragment.
+      const absolute = new URL(`${url.pathname}${url.search}`, `${url.protocol}//${url.host}`);
+      absolute.port = String(port);
+      const relay: ProxyRelay = {
+        proxy,
+        target: absolute.href,
+        headers: { host: absolute.host, ...(authorization === null ? {} : { 'proxy-authorization': authorization }) },
+        credentialsSent: authorization !== null,
+      };
+      return options.runStep(async () => {
+        const started = performance.now();
+        let socket;
+        try {
+          socket = await openConnection(endpoint.host, endpoint.port, deadlineSignal(options.connectTimeoutMs, signal));
+        } catch (error) {
+          throw new ProxyRefusalError(unreachableRefusal({ proxy, target: relay.target, credentialsSent: relay.credentialsSent }, error));
+        }
+        const connectMs = elapsedSince(started);
+        return overSocket(socket, proxyOrigin, (dispatcher) => exchange({ dispatcher, address: null, port, connectMs, failedAttempts: [], relay }));
+      });
+    },
+  };
+}
+
+/**
+ * A router that picks, for each hop, the router for the hop's host and the port its URL names (before the port
+ * map): a redirect may lead from a host the proxy serves to one that bypasses it, or back.
+ */
+export function routerPerHost(choose: (host: string, port: number) => HttpRouter): HttpRouter {
+  return {
+    withConnection: (url, signal, exchange) => choose(hostOf(url), Number(url.port || 80)).withConnection(url, signal, exchange),
+  };
+}
+
+/** Runs `use` with a client over `socket`, which undici then owns, and destroys it once `use` settles. */
+async function overSocket<T>(socket: Socket, origin: string, use: (dispatcher: Dispatcher) => Promise<T>): Promise<T> {
+  const dispatcher = new Client(origin, { connect: handOver(socket) });
+  try {
+    return await use(dispatcher);
+  } finally {
+    await dispatcher.destroy();
+  }
 }
 
 /**
@@ -151,6 +229,9 @@ export type HttpAnswer = {
 export type HopEvidence = {
   url: string;
   method: 'GET' | 'POST';
+  /** The proxy that relayed the request (its URL without the password); null when it went direct. */
+  proxy: string | null;
+  /** null through a proxy: the proxy resolves the name and connects. */
   address: string | null;
   /** The port connected to (after the port map). */
   port: number | null;
@@ -176,7 +257,9 @@ export type FetchFailure =
   | { kind: 'timeout'; phase: 'headers' | 'body'; detail: string }
   /** Something answered that is not HTTP, or closed the connection without an answer. */
   | { kind: 'protocol'; detail: string }
-  | { kind: 'redirects'; detail: string };
+  | { kind: 'redirects'; detail: string }
+  /** The proxy answered itself (407, a refusal page, its own 5xx), failed the exchange, or could not be reached. */
+  | { kind: 'proxy'; detail: string; refusal: ProxyRefusal };
 
 export type FetchEvidence = {
   /** The URL asked for first. */
@@ -214,15 +297,21 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
   let current: FetchRequest = request;
   for (;;) {
     const url = new URL(current.url);
-    const hop: HopEvidence = { url: current.url, method: current.method, address: null, port: null, connectMs: null, failedAttempts: [], answer: null };
+    const hop: HopEvidence = { url: current.url, method: current.method, proxy: null, address: null, port: null, connectMs: null, failedAttempts: [], answer: null };
     hops.push(hop);
     let result: HopResult;
     try {
-      result = await router.withConnection(url, ctx.signal, (connection) => {
-        Object.assign(hop, { address: connection.address, port: connection.port, connectMs: connection.connectMs, failedAttempts: connection.failedAttempts });
-        return exchange(connection.dispatcher, url, current, hop, ctx);
+      result = await router.withConnection(url, ctx.signal, async (connection) => {
+        const { address, port, connectMs, failedAttempts, relay } = connection;
+        Object.assign(hop, { proxy: relay?.proxy ?? null, address, port, connectMs, failedAttempts });
+        const exchanged = await exchange(connection, url, current, hop, ctx);
+        return relay ? asRelayed(exchanged, hop.answer, relay, current.method) : exchanged;
       });
     } catch (error) {
+      if (error instanceof ProxyRefusalError) {
+        hop.proxy = error.refusal.proxy;
+        return finish({ ...none, failure: { kind: 'proxy', detail: redirected(hops, error.message), refusal: error.refusal } });
+      }
       if (!(error instanceof RouteFailure)) throw error;
       hop.failedAttempts = [...error.attempts];
       return finish({ ...none, failure: { kind: 'transport', code: error.code, detail: redirected(hops, error.message) } });
@@ -267,7 +356,7 @@ interface HopResult {
  * One request over one connection, under one controller: each phase's deadline (which also fires when the run is
  * cancelled) aborts it, and the phase that was running names the timeout.
  */
-async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest, hop: HopEvidence, ctx: ProbeContext): Promise<HopResult> {
+async function exchange(connection: HopConnection, url: URL, request: FetchRequest, hop: HopEvidence, ctx: ProbeContext): Promise<HopResult> {
   const abort = new AbortController();
   let phase: 'headers' | 'body' = 'headers';
   let deadline = stepDeadline(ctx);
@@ -278,11 +367,11 @@ async function exchange(dispatcher: Dispatcher, url: URL, request: FetchRequest,
   try {
     let response: Dispatcher.ResponseData;
     try {
-      response = await dispatcher.request({
+      response = await connection.dispatcher.request({
         origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        path: connection.relay?.target ?? `${url.pathname}${url.search}`,
         method: request.method,
-        headers: { 'user-agent': USER_AGENT, accept: '*/*', ...request.headers },
+        headers: { 'user-agent': USER_AGENT, accept: '*/*', ...request.headers, ...connection.relay?.headers },
         body: request.body,
         signal: abort.signal,
       });
@@ -345,6 +434,46 @@ async function readBody(response: Dispatcher.ResponseData, cap: number, timedOut
     body: { receivedBytes, complete, overCap, readMs: elapsedSince(started) },
     failure,
   };
+}
+
+/** Headers only a proxy's own error pages carry. */
+const PROXY_ERROR_HEADERS = ['x-squid-error', 'x-zscaler-error', 'x-iwsaas-error'];
+
+/**
+ * A relayed hop's result, or the proxy's refusal when the proxy answered itself, or when the exchange with it
+ * failed: the connection that broke is the one to the proxy, whatever it was relaying. A timeout stays a timeout.
+ */
+function asRelayed(result: HopResult, answer: HttpAnswer | null, relay: ProxyRelay, method: FetchRequest['method']): HopResult {
+  const request = `${method} ${relay.target}`;
+  const refused = (refusal: ProxyRefusal): HopResult => ({ ...result, failure: { kind: 'proxy', detail: refusal.detail, refusal } });
+  if (answer && isProxysOwnAnswer(answer, result.headers)) {
+    const proxyAuthenticate = result.headers['proxy-authenticate'] ?? [];
+    return refused(refusalOf(
+      { status: answer.status, statusText: answer.statusText, pageTitle: describePage(result.headers, result.kept).title, proxyAuthenticate: typeof proxyAuthenticate === 'string' ? [proxyAuthenticate] : proxyAuthenticate },
+      { proxy: relay.proxy, target: relay.target, request, failure: `could not fetch ${relay.target}`, credentialsSent: relay.credentialsSent },
+    ));
+  }
+  const failure = result.failure;
+  if (failure?.kind !== 'transport' && failure?.kind !== 'protocol') return result;
+  return refused({
+    code: 'PROXY_ERROR', proxy: relay.proxy, target: relay.target, statusText: '', credentialsSent: relay.credentialsSent,
+    detail: `proxy ${relay.proxy} accepted the connection for ${request}, but ${failure.detail}`,
+  });
+}
+
+/**
+ * Whether a proxy answered a relayed request itself instead of relaying the origin's answer. A 407 is the proxy's.
+ * An error status is when it carries a proxy's error header, when its Server is the product its Via names (squid's
+ * own pages: "squid/5.7" in both), or, for 403 and 5xx, when it has no Via: a proxy adds Via to every answer it
+ * forwards (RFC 9110 7.6.3). Some are set not to, so a missing Via alone must not make an origin's 404 a refusal.
+ */
+function isProxysOwnAnswer(answer: HttpAnswer, headers: ResponseHeaders): boolean {
+  if (answer.status === 407) return true;
+  if (answer.status < 400) return false;
+  if (PROXY_ERROR_HEADERS.some((name) => headers[name] !== undefined)) return true;
+  const server = answer.server?.toLowerCase();
+  if (server && answer.via?.toLowerCase().includes(server)) return true;
+  return answer.via === null && (answer.status === 403 || answer.status >= 500);
 }
 
 function discard(body: Dispatcher.ResponseData['body']): void {

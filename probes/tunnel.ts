@@ -1,11 +1,13 @@
-// CONNECT tunnels through an HTTP proxy, and what the proxy said when it would not open one.
+// CONNECT tunnels through an HTTP proxy, and what the proxy said when it would not open one (refusalOf, which
+// port-80 requests relayed by the proxy share: see probes/http-fetch.ts).
 // Raw net rather than undici's Client.connect: undici hands back the socket whatever the status, without the
 // reason phrase, and leaves a refusal page unread on that socket. Reading the answer here gives the status
 // line, every Proxy-Authenticate header and the page's <title>, each under the caller's deadline.
 import type net from 'node:net';
-import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
+import { proxyEndpoint, redactUrl, type ProxyEndpoint } from '../config/proxy-settings.js';
 import type { ProxyCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+import { htmlTitle } from './page.js';
 import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 
 /** Opens a byte stream to host:port through a proxy; the proxy resolves the host itself. */
@@ -13,12 +15,12 @@ export type ProxyTransport = (host: string, port: number, signal: AbortSignal) =
 
 export type ProxyRefusalCode = Exclude<ProxyCode, 'PROXY_OK'>;
 
-/** What the proxy did instead of opening the tunnel. Every text in it is one sanitised line. */
-export interface ProxyRefusal {
+/** What the proxy did instead of opening the tunnel or relaying the request. Every text in it is one sanitised line. */
+export type ProxyRefusal = {
   code: ProxyRefusalCode;
   /** The proxy URL without its password. */
   proxy: string;
-  /** host:port that CONNECT asked for. */
+  /** What the proxy was asked for: host:port for CONNECT, the absolute URL of a plain-HTTP request. */
   target: string;
   /** The proxy's status code, when it answered in HTTP. */
   status?: number;
@@ -34,9 +36,12 @@ export interface ProxyRefusal {
   connectFailure?: { code: ConnectFailureCode; detail: string };
   /** One line saying what happened, for a check's message. */
   detail: string;
-}
+};
 
-/** The rejection of a ProxyTransport. `code` and `message` make it a transport failure as probes/tls.ts reads one. */
+/**
+ * The rejection of a ProxyTransport (and of a proxied port-80 hop's connection). `code` and `message` make it a
+ * transport failure as probes/tls.ts reads one.
+ */
 export class ProxyRefusalError extends Error {
   readonly code: ProxyRefusalCode;
 
@@ -46,11 +51,64 @@ export class ProxyRefusalError extends Error {
   }
 }
 
+/** The Proxy-Authorization value for the Basic credentials of a proxy URL; null when it has none. */
+export function proxyAuthorization(endpoint: ProxyEndpoint): string | null {
+  if (endpoint.username === '' && endpoint.password === '') return null;
+  return `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
+}
+
+/** The head of a proxy's own answer, where it answered instead of doing what was asked. */
+export interface ProxyAnswer {
+  status: number;
+  statusText: string;
+  pageTitle: string | null;
+  /** Every Proxy-Authenticate value, as sent. */
+  proxyAuthenticate: readonly string[];
+}
+
+/** What a refusal is about: `request` is "CONNECT host:port" or "GET http://…"; `failure` completes "proxy … " for a 5xx. */
+export interface RefusedRequest {
+  proxy: string;
+  target: string;
+  request: string;
+  failure: string;
+  credentialsSent: boolean;
+}
+
+/** The refusal when no connection to the proxy opens, from the connection's error. */
+export function unreachableRefusal(about: Pick<RefusedRequest, 'proxy' | 'target' | 'credentialsSent'>, error: unknown): ProxyRefusal {
+  const failure = classifyConnectError(error, false);
+  return {
+    code: 'PROXY_UNREACHABLE', ...about, statusText: '',
+    connectFailure: { code: failure.code, detail: failure.message }, detail: `proxy ${about.proxy} is unreachable: ${failure.message}`,
+  };
+}
+
+/**
+ * A proxy's own answer as a refusal: 407 demands credentials (naming the schemes it offers); 3xx (a captive portal's
+ * redirect) and 4xx refuse the target; 5xx and anything else is the proxy failing.
+ */
+export function refusalOf(answer: ProxyAnswer, about: RefusedRequest): ProxyRefusal {
+  const { proxy, target, request, credentialsSent } = about;
+  const { status, statusText, pageTitle } = answer;
+  const said = `${status}${statusText ? ` ${statusText}` : ''}${pageTitle ? ` ("${pageTitle}")` : ''}`;
+  const common = { proxy, target, status, statusText, credentialsSent, ...(pageTitle ? { pageTitle } : {}) };
+  if (status === 407) {
+    const schemes = authSchemes(answer.proxyAuthenticate);
+    const offered = schemes.length > 0 ? `; it offers ${schemes.join(', ')}` : '; it names no scheme';
+    const rejected = credentialsSent ? '; the user name and password in the proxy URL were not accepted' : '';
+    return { code: 'PROXY_AUTH_REQUIRED', schemes, ...common, detail: `proxy ${proxy} demands authentication for ${request}: ${said}${offered}${rejected}` };
+  }
+  if (status >= 300 && status < 500) return { code: 'PROXY_DENIED', ...common, detail: `proxy ${proxy} refused ${request}: ${said}` };
+  return { code: 'PROXY_ERROR', ...common, detail: `proxy ${proxy} ${about.failure}: ${said}` };
+}
+
 /** Caps on what a proxy may send before the tool stops reading: its answers are data, not trusted. */
 const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_HEADERS = 100;
 const MAX_PAGE_BYTES = 64 * 1024;
-const MAX_TITLE_LENGTH = 160;
+/** Status lines are shown: one line, capped. */
+const MAX_STATUS_LINE_LENGTH = 160;
 const MAX_SCHEMES = 8;
 /**
  * How long a refusal page may take after the status line. It only adds a title, so it must not stretch a
@@ -66,9 +124,7 @@ const PAGE_GRACE_MS = 1000;
 export function createProxyTransport(proxyUrl: string): ProxyTransport {
   const endpoint = proxyEndpoint(proxyUrl);
   const proxy = redactUrl(proxyUrl);
-  const authorization = endpoint.username !== '' || endpoint.password !== ''
-    ? `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`
-    : null;
+  const authorization = proxyAuthorization(endpoint);
 
   return async (host, port, signal) => {
     const target = formatHostPort(host, port);
@@ -81,12 +137,7 @@ export function createProxyTransport(proxyUrl: string): ProxyTransport {
     try {
       socket = await openConnection(endpoint.host, endpoint.port, signal);
     } catch (error) {
-      const failure = classifyConnectError(error, false);
-      throw refuse({
-        code: 'PROXY_UNREACHABLE',
-        connectFailure: { code: failure.code, detail: failure.message },
-        detail: `proxy ${proxy} is unreachable: ${failure.message}`,
-      });
+      throw new ProxyRefusalError(unreachableRefusal({ proxy, target, credentialsSent: authorization !== null }, error));
     }
 
     const credentials = authorization === null ? '' : `Proxy-Authorization: ${authorization}\r\n`;
@@ -107,20 +158,8 @@ export function createProxyTransport(proxyUrl: string): ProxyTransport {
 
     const page = await readPage(socket, head, deadlineSignal(PAGE_GRACE_MS, signal));
     socket.destroy();
-    const pageTitle = htmlTitle(page);
-    const answer = `${head.status}${head.statusText ? ` ${head.statusText}` : ''}${pageTitle ? ` ("${pageTitle}")` : ''}`;
-    const common = { status: head.status, statusText: head.statusText, ...(pageTitle ? { pageTitle } : {}) };
-    if (head.status === 407) {
-      const schemes = authSchemes(head.headers.get('proxy-authenticate') ?? []);
-      const offered = schemes.length > 0 ? `; it offers ${schemes.join(', ')}` : '; it names no scheme';
-      const rejected = authorization === null ? '' : '; the user name and password in the proxy URL were not accepted';
-      throw refuse({ code: 'PROXY_AUTH_REQUIRED', schemes, ...common, detail: `proxy ${proxy} demands authentication for CONNECT ${target}: ${answer}${offered}${rejected}` });
-    }
-    // 3xx (a captive portal's redirect) and 4xx refuse this target; 5xx and anything else is the proxy failing.
-    if (head.status >= 300 && head.status < 500) {
-      throw refuse({ code: 'PROXY_DENIED', ...common, detail: `proxy ${proxy} refused CONNECT ${target}: ${answer}` });
-    }
-    throw refuse({ code: 'PROXY_ERROR', ...common, detail: `proxy ${proxy} could not open a tunnel to ${target}: ${answer}` });
+    const answer = { status: head.status, statusText: head.statusText, pageTitle: htmlTitle(page.toString('utf8')), proxyAuthenticate: head.headers.get('proxy-authenticate') ?? [] };
+    throw new ProxyRefusalError(refusalOf(answer, { proxy, target, request: `CONNECT ${target}`, failure: `could not open a tunnel to ${target}`, credentialsSent: authorization !== null }));
   };
 }
 
@@ -194,9 +233,9 @@ function parseHead(head: Buffer, rest: Buffer): ResponseHead | ResponseHeadError
     const name = field[1].toLowerCase();
     headers.set(name, [...(headers.get(name) ?? []), field[2] ?? '']);
   }
-  const statusText = toOneLine(status[4] ?? '', MAX_TITLE_LENGTH);
+  const statusText = toOneLine(status[4] ?? '', MAX_STATUS_LINE_LENGTH);
   return {
-    statusLine: toOneLine(`HTTP/${status[1]}.${status[2]} ${status[3]}${statusText ? ` ${statusText}` : ''}`, MAX_TITLE_LENGTH),
+    statusLine: toOneLine(`HTTP/${status[1]}.${status[2]} ${status[3]}${statusText ? ` ${statusText}` : ''}`, MAX_STATUS_LINE_LENGTH),
     status: Number(status[3]),
     statusText,
     headers,
@@ -252,29 +291,6 @@ function decodeChunked(raw: Buffer): { body: Buffer; complete: boolean } {
     pos = lineEnd + 2 + size + 2;
   }
   return { body: Buffer.concat(parts), complete: false };
-}
-
-/** The text of an HTML page's <title>, one line, capped; undefined when it has none. */
-function htmlTitle(page: Buffer): string | undefined {
-  const html = page.toString('utf8');
-  // indexOf rather than a regular expression: linear however the page is built.
-  const lower = html.toLowerCase();
-  const open = lower.indexOf('<title');
-  const contentStart = open === -1 ? -1 : lower.indexOf('>', open);
-  const close = contentStart === -1 ? -1 : lower.indexOf('</title', contentStart);
-  if (close === -1) return undefined;
-  const title = toOneLine(decodeHtmlEntities(html.slice(contentStart + 1, close)), MAX_TITLE_LENGTH);
-  return title === '' ? undefined : title;
-}
-
-const HTML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-function decodeHtmlEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,6});/gi, (match, body: string) => {
-    const code = body.startsWith('#x') || body.startsWith('#X') ? parseInt(body.slice(2), 16) : body.startsWith('#') ? Number(body.slice(1)) : NaN;
-    if (Number.isNaN(code)) return HTML_ENTITIES[body.toLowerCase()] ?? match;
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : match;
-  });
 }
 
 /** The scheme of each challenge in Proxy-Authenticate values; auth-params (realm="…, …") are skipped. */

@@ -5,7 +5,7 @@ import type { ObservedCertificate } from '../probes/certificates.js';
 import { probeCrl, type CrlEvidence } from '../probes/crl.js';
 import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
-import { directRouter, type FetchEvidence, type HttpRouter, type Resolution } from '../probes/http-fetch.js';
+import { directRouter, proxyRouter, routerPerHost, type FetchEvidence, type HttpRouter, type Resolution } from '../probes/http-fetch.js';
 import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
@@ -20,7 +20,10 @@ export class ObservationSession {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly dnsCache = createDnsQueryCache();
   private readonly proxyTransport: ProxyTransport | null;
-  /** Port-80 fetches connect to what this run's dns check resolved, never the OS resolver's answer. */
+  /**
+   * Port-80 fetches, hop by hop: through the proxy as absolute-form requests (the proxy resolves the name), or
+   * direct to what this run's dns check resolved, never the OS resolver's answer.
+   */
   private readonly router: HttpRouter;
   /** Every fetch of the run, for the clock check's Date headers; null for one that crashed. */
   private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
@@ -28,12 +31,14 @@ export class ObservationSession {
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
     this.limiter = new Limiter(plan.concurrency);
     this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
-    this.router = directRouter({
-      resolve: (host) => this.resolution(host),
-      connectPort: (port) => this.connectPort(port),
+    const connecting = {
+      connectPort: (port: number) => this.connectPort(port),
       connectTimeoutMs: plan.timeouts.connect,
-      runStep: (operation) => this.limiter.run(operation),
-    });
+      runStep: <T>(operation: () => Promise<T>) => this.limiter.run(operation),
+    };
+    const direct = directRouter({ ...connecting, resolve: (host) => this.resolution(host) });
+    const proxied = plan.proxy ? proxyRouter({ ...connecting, proxyUrl: plan.proxy.url }) : null;
+    this.router = routerPerHost((host, port) => (proxied && this.viaProxy(host, port) ? proxied : direct));
   }
 
   /** Whether connections to host:port go through the proxy (the agent's path), or direct. */
@@ -105,8 +110,8 @@ export class ObservationSession {
   }
 
   /**
-   * Memoized like observe, but not under the limiter as a whole: a fetch resolves each redirect's host through
-   * dns() (limited itself) mid-way, and the router puts each connection and exchange under the limiter.
+   * Memoized like observe, but not under the limiter as a whole: a direct fetch resolves each redirect's host
+   * through dns() (limited itself) mid-way, and the router puts each connection and exchange under the limiter.
    */
   private fetched<E extends { fetch: FetchEvidence }>(key: string, produce: (ctx: ProbeContext) => Promise<E>): Promise<E> {
     let pending = this.memo.get(key) as Promise<E> | undefined;

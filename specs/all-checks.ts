@@ -4,13 +4,13 @@ import type { CheckRun } from './check-run.js';
 import { dnsCheck } from './checks/dns.js';
 import { httpCheck, httpUrlsOf } from './checks/http.js';
 import { proxyCheck } from './checks/proxy.js';
-import { addressTargets, tcpCheck } from './checks/tcp.js';
+import { addressTargets, tcpCheck, tcpPorts } from './checks/tcp.js';
 
 export function startAllChecks(run: CheckRun): void {
   if (run.wants('proxy')) void proxyCheck(run);
   for (const host of run.hosts) {
     if (run.wants('dns')) void dnsCheck(run, host);
-    if (run.wants('tcp')) void addressTargets(run, host, host.ports).then((targets) => targets.map((t) => tcpCheck(run, t)));
+    if (run.wants('tcp')) void addressTargets(run, host, tcpPorts(run, host)).then((targets) => targets.map((t) => tcpCheck(run, t)));
   }
   if (run.wants('http')) for (const url of httpUrlsOf(run)) void httpCheck(run, url);
   if (run.wants('tls') || run.wants('inspection')) void startCertificateChecks(run);

@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { labCrl } from '../lab/crl.js';
 import { startLabDnsServer } from '../lab/dns-server.js';
+import { startHttpFixtures } from '../lab/http-servers.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { labPki, type LabPki } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
@@ -171,6 +173,36 @@ describe('squid on loopback', () => {
     expect(resultOf(authenticated.doc, `tls:${ALLOWED_HOST}:443`)).toMatchObject({ status: 'pass', code: 'TLS_OK' });
     expect(resultOf(authenticated.doc, `inspection:${ALLOWED_HOST}:443`)).toMatchObject({ status: 'pass', code: 'INSPECTION_NONE' });
     expect(authenticated.everything).not.toContain(PROXY_PASSWORD);
+  });
+
+  it('port 80 through squid, absolute-form GETs: a CRL is CRL_OK; on a denied domain PROXY_DENIED with squid\'s page title', async () => {
+    const crlServer = await startHttpFixtures(serviceAddress, await findSharedFreePort([serviceAddress]), {
+      '/issuing.crl': { kind: 'body', contentType: 'application/pkix-crl', body: await labCrl(pki.publicIssuing) },
+    });
+    closers.push(() => crlServer.close());
+    const proxy = await squid({ denyDomains: [DENIED_HOST], denyPolicyName: DENY_POLICY });
+    const proxyUrl = proxyUrlOf(proxy);
+    const [allowedCrl = '', deniedCrl = ''] = [ALLOWED_HOST, DENIED_HOST].map((host) => `http://${host}/issuing.crl`);
+    const basename = path.join(work, `run-${++reportCount}`);
+    writeFileSync(`${basename}.yaml`, `endpoints:\n  - url: ${allowedCrl}\n  - url: ${deniedCrl}\n`);
+    const run = await onThisMachine([
+      '-c', `${basename}.yaml`, '--resolver', `${dnsAddress}:${endpoints.dnsPort}`, '--port-map', `80=${crlServer.port}`,
+      '--only', 'dns,proxy,crl', '--timeout', STEP_TIMEOUT_MS, '--proxy', proxyUrl, '--json', `${basename}.json`,
+    ]);
+    expect(run.stderr).toBe('');
+    const doc = JSON.parse(readFileSync(`${basename}.json`, 'utf8')) as RunDocument;
+    const through = `; through proxy ${proxyUrl} (from --proxy)`;
+
+    const fetched = resultOf(doc, `crl:${allowedCrl}`);
+    expect(fetched).toMatchObject({ status: 'pass', code: 'CRL_OK' });
+    expect(fetched.message.endsWith(through)).toBe(true);
+    // Squid relayed the origin's answer and named itself in Via; it resolved the name, so no address is ours.
+    expect(fetched.evidence['fetch']).toMatchObject({ hops: [{ proxy: proxyUrl, address: null, answer: { status: 200, via: expect.stringMatching(/\(squid\/[\d.]+\)$/) } }] });
+
+    const denied = resultOf(doc, `crl:${deniedCrl}`);
+    expect(denied).toMatchObject({ status: 'fail', code: 'PROXY_DENIED' });
+    expect(denied.message).toBe(`${deniedCrl}: proxy ${proxyUrl} refused GET http://${DENIED_HOST}:${crlServer.port}/issuing.crl: 403 Forbidden ("${proxy.denyPageTitle}")${through}`);
+    expect(denied.remediation).toContain(`The proxy's policy refuses plain-HTTP requests to ${DENIED_HOST} (port 80) ("${proxy.denyPageTitle}")`);
   });
 
   it('ssl-bump with its own CA: TLS_UNTRUSTED, and TLS_INSPECTED naming squid\'s CA', async () => {

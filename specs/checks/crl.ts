@@ -2,7 +2,7 @@
 // in date, and signed by its issuer when the issuer is known (the issuer of the certificate naming the URL, else
 // any certificate of a live chain or the trust store with the CRL issuer's name).
 //
-// One code per result, the first that applies: connection failure (its dns or tcp code) > CRL_TIMEOUT >
+// One code per result, the first that applies: connection failure (its dns, tcp or proxy code) > CRL_TIMEOUT >
 // CRL_HTTP_STATUS (not HTTP, too many redirects) > CRL_BLOCK_PAGE > CRL_HTTP_STATUS (not 200) > CRL_TOO_LARGE >
 // CRL_MALFORMED > CRL_SIGNATURE_INVALID > CRL_STALE (fail: nextUpdate passed or thisUpdate ahead) >
 // CRL_STALE (warn: nextUpdate near) > CRL_OK. A failed distribution point whose certificates have another one that
@@ -11,7 +11,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
 import { checkCrlSignature, coverage, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
@@ -41,7 +41,7 @@ export function crlCheck(run: CheckRun, source: RevocationSource): Promise<Check
     const assessment = await assess(run, source, evidence);
     const verdict = judgeCrl(evidence, assessment, subject.port ?? 80, run.plan.limits.crlMaxBytes);
     const final = verdict.status === 'fail' && !source.configured ? await otherPointsServe(run, source, verdict) : verdict;
-    return makeResult(subject, final, evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source));
+    return makeResult(subject, notingProxy(final, evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source));
   });
 }
 
@@ -57,6 +57,7 @@ export function judgeCrl(evidence: CrlEvidence, assessment: CrlAssessment, port:
   const { url, fetch } = evidence;
   const host = new URL(url).hostname;
   const failure = fetch.failure;
+  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
   if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'CRLs');
   if (failure?.kind === 'timeout') {
     return {

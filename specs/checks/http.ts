@@ -2,12 +2,13 @@
 // Any genuine answer passes: a 404 still proves the path is open. HTTP_BLOCK_PAGE when a proxy or firewall answered
 // in the server's place (407, 451, 403 with a page, a page with a product's or a block page's marks);
 // HTTP_STATUS for what is not an answer from the server (not HTTP, a redirect loop, a gateway's 502/503/504);
-// HTTP_TIMEOUT when no answer came in time; connection failures carry their tcp (or dns) code.
+// HTTP_TIMEOUT when no answer came in time; connection failures carry their tcp (or dns) code, and what the proxy
+// answered itself (407, its refusal page, its 5xx) its PROXY_* code.
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import type { HttpEvidence } from '../../probes/http.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
 
 /** Statuses with which a gateway says it could not reach the server: not the server's own answer. */
 const GATEWAY_FAILURES = new Set([502, 503, 504]);
@@ -23,7 +24,7 @@ export function httpCheck(run: CheckRun, url: string): Promise<CheckResult> {
     const skipped = await dnsPrerequisite(run, subject);
     if (skipped) return skipped;
     const evidence = await run.observe.http(url);
-    return makeResult(subject, judgeHttp(evidence, subject.port ?? 80), evidence.fetch.totalMs, httpReportEvidence(evidence));
+    return makeResult(subject, notingProxy(judgeHttp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, httpReportEvidence(evidence));
   });
 }
 
@@ -31,6 +32,7 @@ export function judgeHttp(evidence: HttpEvidence, port: number): Verdict {
   const { url, fetch } = evidence;
   const host = new URL(url).hostname;
   const failure = fetch.failure;
+  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
   if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'from it');
   if (failure?.kind === 'timeout' && failure.phase === 'headers') {
     return {

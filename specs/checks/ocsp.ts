@@ -1,7 +1,7 @@
 // ocsp: every OCSP responder a live certificate names (or the config lists, when a live certificate names it too)
 // answers a real RFC 6960 request about that certificate with a successful, signed response.
 //
-// One code per result, the first that applies: connection failure (its dns or tcp code) > OCSP_TIMEOUT >
+// One code per result, the first that applies: connection failure (its dns, tcp or proxy code) > OCSP_TIMEOUT >
 // OCSP_HTTP_STATUS (not HTTP, redirects, not 200) > OCSP_MALFORMED (not an OCSPResponse, a bad signature, no
 // answer about the certificate) > OCSP_UNSUCCESSFUL (the responder's status) > OCSP_OK (warn when the answer is
 // out of date or the certificate unknown to the responder). A revoked status passes here: the responder works;
@@ -10,7 +10,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { OCSP_MAX_BYTES, type OcspEvidence } from '../../probes/ocsp.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
 /** What a responder's unsuccessful status means (RFC 6960 4.2.1). */
@@ -40,7 +40,7 @@ export function ocspCheck(run: CheckRun, source: RevocationSource): Promise<Chec
         : 'no live certificate names this responder, and an OCSP request asks about one certificate (TLS endpoints whose chains name it let the tool ask)');
     }
     const evidence = await run.observe.ocsp(source.url, link.certificate, link.issuer);
-    return makeResult(subject, judgeOcsp(evidence, subject.port ?? 80), evidence.fetch.totalMs, ocspReportEvidence(evidence, source));
+    return makeResult(subject, notingProxy(judgeOcsp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, ocspReportEvidence(evidence, source));
   });
 }
 
@@ -49,6 +49,7 @@ export function judgeOcsp(evidence: OcspEvidence, port: number): Verdict {
   const host = new URL(url).hostname;
   const certificate = `"${request.subject}" (serial ${request.serialNumber})`;
   const failure = fetch.failure;
+  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
   if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'OCSP answers');
   if (failure?.kind === 'timeout') {
     return {

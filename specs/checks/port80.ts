@@ -1,11 +1,15 @@
 // What the port-80 checks (http, crl, ocsp) share: their result subject, the dns prerequisite of configured hosts,
-// the verdict when no connection opened, and how to tell a proxy's or firewall's page from the origin's answer.
+// the verdict when no connection opened or the proxy answered itself, the note naming the proxy a fetch went
+// through, and how to tell a proxy's or firewall's page from the origin's answer.
+import type { ProxyPlan } from '../../config/plan.js';
 import type { CheckResult } from '../../model/result.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import type { FetchEvidence, HopEvidence, HttpAnswer, RouteFailureCode } from '../../probes/http-fetch.js';
 import type { PageEvidence } from '../../probes/page.js';
+import type { ProxyRefusal } from '../../probes/tunnel.js';
 import { skippedFor, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
+import { describeProxySource } from './proxy.js';
 import { judgeTcp } from './tcp.js';
 
 /** `http:<url>`, `crl:<url>`, `ocsp:<url>`: host is the URL's (JUnit groups by it), port the one it names. */
@@ -27,11 +31,11 @@ function hostAndPort(url: string): { host: string; port: number } {
 /**
  * When the URL's host is one the run checks, its dns result is reported already: a failure there skips this check
  * (never a second failure for the same cause). Hosts only a certificate names have no dns result, so their DNS
- * failure is this check's own code.
+ * failure is this check's own code. Through the proxy nothing is resolved here: the proxy resolves the name.
  */
 export async function dnsPrerequisite(run: CheckRun, subject: ResultSubject): Promise<CheckResult | null> {
   const host = run.hosts.find((candidate) => candidate.host === subject.host);
-  if (!host) return null;
+  if (!host || run.observe.viaProxy(subject.host, subject.port ?? 80)) return null;
   const dns = await dnsCheck(run, host);
   return dns.status === 'fail' || dns.status === 'skip' ? skippedFor(subject, dns) : null;
 }
@@ -55,6 +59,26 @@ export function transportVerdict(fetch: FetchEvidence, failure: { code: RouteFai
     message: `${url}: ${failure.detail}`,
     remediation: `The agent resolves ${host} itself to fetch ${what}: it must resolve from this machine. Check the resolver's forwarding and any DNS filtering policy for ${host}.`,
   };
+}
+
+/** The verdict when the proxy answered in the origin's place (407, its refusal page, its 5xx), failed, or was unreachable. */
+export function proxyRefusalVerdict(fetch: FetchEvidence, failure: { detail: string; refusal: ProxyRefusal }, port: number): Verdict {
+  const { refusal } = failure;
+  const host = new URL(lastHop(fetch)?.url ?? fetch.url).hostname;
+  const requests = `plain-HTTP requests to ${host} (port ${port})`;
+  const remediation = {
+    PROXY_AUTH_REQUIRED: `The proxy demands authentication${refusal.schemes?.length ? ` (${refusal.schemes.join(', ')})` : ''}, and the connector does not support proxy authentication: allow ${requests} without authentication for this machine on the proxy.`,
+    PROXY_DENIED: `The proxy's policy refuses ${requests}${refusal.pageTitle ? ` ("${refusal.pageTitle}")` : ''}: allow http://${host}/ in the proxy's URL filtering or web policy.`,
+    PROXY_ERROR: `The proxy could not complete the request itself: check the proxy's own DNS and its egress to ${host} on port ${port}.`,
+    PROXY_UNREACHABLE: 'This machine cannot reach the proxy: see the proxy check.',
+  }[refusal.code];
+  return { status: 'fail', code: refusal.code, message: `${fetch.url}: ${failure.detail}`, remediation };
+}
+
+/** A port-80 result fetched through the proxy says which proxy, and where that setting came from. */
+export function notingProxy(verdict: Verdict, fetch: FetchEvidence, proxy: ProxyPlan | null): Verdict {
+  if (!proxy || !fetch.hops.some((hop) => hop.proxy !== null)) return verdict;
+  return { ...verdict, message: `${verdict.message}; through proxy ${proxy.display} (from ${describeProxySource(proxy)})` };
 }
 
 function isConnectFailure(code: RouteFailureCode): code is ConnectFailureCode {

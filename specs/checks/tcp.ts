@@ -18,6 +18,15 @@ export interface AddressTarget {
   subject: (check: 'tcp' | 'tls' | 'inspection') => ResultSubject;
 }
 
+/**
+ * The ports the tcp check covers. Through a proxy the agent tunnels only TLS (CONNECT); plain HTTP goes as an
+ * absolute-form GET, whose verdict the http, crl and ocsp checks carry. A CONNECT to port 80 would test a path
+ * the agent never takes, and proxies commonly refuse it (squid's default `deny CONNECT !SSL_ports`).
+ */
+export function tcpPorts(run: CheckRun, host: HostPlan): number[] {
+  return host.ports.filter((port) => host.tlsPorts.includes(port) || !run.observe.viaProxy(host.host, port));
+}
+
 /** host × resolved address × port direct; host × port through the proxy, or when there is no address to try. */
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
   const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
