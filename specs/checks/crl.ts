@@ -11,7 +11,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
 import { checkCrlSignature, coverage, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
@@ -57,14 +57,11 @@ export function judgeCrl(evidence: CrlEvidence, assessment: CrlAssessment, port:
   const { url, fetch } = evidence;
   const host = new URL(url).hostname;
   const failure = fetch.failure;
-  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
-  if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'CRLs');
-  if (failure?.kind === 'timeout') {
-    return {
-      status: 'fail', code: 'CRL_TIMEOUT', message: `${url}: ${failure.detail}`,
-      remediation: `Something accepts TCP ${port} to ${host} but does not deliver the CRL in time: check transparent proxies, IPS inspection or bandwidth limits on port ${port}. A slow CRL delays every TLS connection the agent makes.`,
-    };
-  }
+  const unanswered = unansweredVerdict(fetch, port, 'CRLs', {
+    code: 'CRL_TIMEOUT',
+    remediation: `Something accepts TCP ${port} to ${host} but does not deliver the CRL in time: check transparent proxies, IPS inspection or bandwidth limits on port ${port}. A slow CRL delays every TLS connection the agent makes.`,
+  });
+  if (unanswered) return unanswered;
   const statusRemediation = `The CRL is not served at this URL to this machine: check what answers for ${host} on port ${port} (a proxy rewriting or redirecting requests, a firewall's web filter) and allow the path.`;
   if (failure) return { status: 'fail', code: 'CRL_HTTP_STATUS', message: `${url}: ${failure.detail}`, remediation: statusRemediation };
   const answer = finalAnswer(fetch);

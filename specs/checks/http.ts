@@ -8,7 +8,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import type { HttpEvidence } from '../../probes/http.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
 
 /** Statuses with which a gateway says it could not reach the server: not the server's own answer. */
 const GATEWAY_FAILURES = new Set([502, 503, 504]);
@@ -32,8 +32,8 @@ export function judgeHttp(evidence: HttpEvidence, port: number): Verdict {
   const { url, fetch } = evidence;
   const host = new URL(url).hostname;
   const failure = fetch.failure;
-  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
-  if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'from it');
+  const unanswered = unansweredVerdict(fetch, port, 'from it');
+  if (unanswered) return unanswered;
   if (failure?.kind === 'timeout' && failure.phase === 'headers') {
     return {
       status: 'fail', code: 'HTTP_TIMEOUT', message: `${url}: ${failure.detail}`,

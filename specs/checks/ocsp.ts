@@ -10,7 +10,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { OCSP_MAX_BYTES, type OcspEvidence } from '../../probes/ocsp.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
-import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, proxyRefusalVerdict, transportVerdict, urlSubject } from './port80.js';
+import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
 /** What a responder's unsuccessful status means (RFC 6960 4.2.1). */
@@ -49,14 +49,11 @@ export function judgeOcsp(evidence: OcspEvidence, port: number): Verdict {
   const host = new URL(url).hostname;
   const certificate = `"${request.subject}" (serial ${request.serialNumber})`;
   const failure = fetch.failure;
-  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
-  if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, 'OCSP answers');
-  if (failure?.kind === 'timeout') {
-    return {
-      status: 'fail', code: 'OCSP_TIMEOUT', message: `${url}: ${failure.detail}`,
-      remediation: `Something accepts TCP ${port} to ${host} but does not deliver the OCSP answer in time: check transparent proxies and IPS inspection of port ${port}. A slow responder delays every TLS connection the agent makes.`,
-    };
-  }
+  const unanswered = unansweredVerdict(fetch, port, 'OCSP answers', {
+    code: 'OCSP_TIMEOUT',
+    remediation: `Something accepts TCP ${port} to ${host} but does not deliver the OCSP answer in time: check transparent proxies and IPS inspection of port ${port}. A slow responder delays every TLS connection the agent makes.`,
+  });
+  if (unanswered) return unanswered;
   const statusRemediation = `The responder does not answer POST requests at this URL for this machine: check what answers for ${host} on port ${port} (a proxy or web filter that blocks or rewrites POSTs of application/ocsp-request).`;
   if (failure) return { status: 'fail', code: 'OCSP_HTTP_STATUS', message: `${url}: ${failure.detail}`, remediation: statusRemediation };
   const answer = finalAnswer(fetch);

@@ -2,6 +2,7 @@
 // the verdict when no connection opened or the proxy answered itself, the note naming the proxy a fetch went
 // through, and how to tell a proxy's or firewall's page from the origin's answer.
 import type { ProxyPlan } from '../../config/plan.js';
+import type { Code } from '../../model/codes.js';
 import type { CheckResult } from '../../model/result.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import type { FetchEvidence, HopEvidence, HttpAnswer, RouteFailureCode } from '../../probes/http-fetch.js';
@@ -38,6 +39,18 @@ export async function dnsPrerequisite(run: CheckRun, subject: ResultSubject): Pr
   if (!host || run.observe.viaProxy(subject.host, subject.port ?? 80)) return null;
   const dns = await dnsCheck(run, host);
   return dns.status === 'fail' || dns.status === 'skip' ? skippedFor(subject, dns) : null;
+}
+
+/**
+ * The verdict when no answer came: the proxy's refusal, the connection's failure, or (when `timeout` says how
+ * to name it) the deadline; null when an answer came and the check judges it itself.
+ */
+export function unansweredVerdict(fetch: FetchEvidence, port: number, what: string, timeout?: { code: Code; remediation: string }): Verdict | null {
+  const failure = fetch.failure;
+  if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
+  if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, what);
+  if (failure?.kind === 'timeout' && timeout) return { status: 'fail', code: timeout.code, message: `${fetch.url}: ${failure.detail}`, remediation: timeout.remediation };
+  return null;
 }
 
 /** The verdict when no answer came for want of a connection: the tcp check's code and advice, or the DNS failure. */
