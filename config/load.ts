@@ -1,18 +1,16 @@
 // From a built-in profile, a config file and the command line to one RunPlan (config/plan.ts).
 // Every bad input ends in a one-line UsageError; config errors name the file, the line and the key.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { getServers } from 'node:dns';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
-import { basename, dirname, join, resolve } from 'node:path';
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
+import { basename, dirname, resolve } from 'node:path';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
 import type { Expectation, Limits, PlannedEndpoint, ResolverAddress, RunPlan, Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
-import { DEFAULT_PROFILE, packageRoot, profilePath } from './profiles.js';
+import { parseConfig, type ConfigFile, type EndpointDetails, type EndpointEntry, type Locate } from './parse-config.js';
+import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 
 export interface PlanOptions {
   profile?: string;
@@ -45,32 +43,6 @@ const DEFAULT_CONCURRENCY = 256;
 /** The largest public CRLs are a few MB; 20 MB leaves room without letting an endless answer fill memory. */
 const DEFAULT_CRL_MAX_BYTES = 20 * 1024 * 1024;
 const RESOLV_CONF = '/etc/resolv.conf';
-
-/** A config file or profile as config/schema.json admits it. */
-interface ConfigFile {
-  extends?: string;
-  resolvers?: string[];
-  proxy?: string;
-  portMap?: Record<string, number>;
-  vars?: Record<string, string>;
-  sinkholes?: string[];
-  timeouts?: Partial<Timeouts>;
-  trust?: { caFiles?: string[]; expectedIssuers?: string[] };
-  concurrency?: number;
-  limits?: Partial<Limits>;
-  endpoints?: EndpointEntry[];
-}
-
-type EndpointEntry = EndpointDetails & ({ url: string } | { host: string; ports: number[] });
-
-interface EndpointDetails {
-  purpose?: string;
-  source?: string;
-  tags?: string[];
-  expect?: Expectation;
-  wildcard?: string;
-  sample?: string;
-}
 
 /** An endpoint checked and normalised, its host still holding {placeholders}: vars are known only after merging. */
 interface EndpointTemplate extends Omit<PlannedEndpoint, 'host' | 'url' | 'hostOrigin' | 'missingVars'> {
@@ -106,9 +78,6 @@ interface Layer {
 }
 
 type Fail = (reason: string) => never;
-type Path = readonly (string | number)[];
-/** Throws a UsageError naming the file, the line of the value at `path` (or of `key` in the mapping there) and the path. */
-type Locate = (path: Path, reason: string, key?: string) => never;
 
 export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
   const cwd = options.cwd ?? process.cwd();
@@ -227,141 +196,6 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Config text: YAML (JSON is YAML too), validated by config/schema.json, errors pointed at a line.
-
-let validator: ValidateFunction<ConfigFile> | undefined;
-
-function configValidator(): ValidateFunction<ConfigFile> {
-  if (validator === undefined) {
-    // verbose: errors carry their schema, whose errorMessage (an annotation only) is the line a person sees.
-    // allErrors: an unknown key (often a typo) is the better message even when another rule failed first.
-    const ajv = new Ajv({ verbose: true, allErrors: true });
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    const schema = JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as AnySchemaObject;
-    validator = ajv.compile<ConfigFile>(schema);
-  }
-  return validator;
-}
-
-function parseConfig(text: string, label: string): { file: ConfigFile; at: Locate } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  const syntaxError = doc.errors[0];
-  if (syntaxError !== undefined) {
-    const line = syntaxError.linePos?.[0].line ?? 1;
-    // The parser's message continues with the position and a code excerpt: keep the first sentence.
-    const message = (syntaxError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new UsageError(`${label}:${line}: YAML syntax error: ${message}`);
-  }
-  const at: Locate = (path, reason, key) => {
-    const where = formatPath(path);
-    throw new UsageError(`${label}:${lineOf(doc, lineCounter, path, key)}: ${where === '' ? '' : `${where}: `}${reason}`);
-  };
-  let data: unknown;
-  try {
-    data = doc.toJS() ?? {};
-  } catch (error) {
-    // e.g. too many alias expansions
-    return at([], error instanceof Error ? error.message : String(error));
-  }
-  const validate = configValidator();
-  if (validate(data)) return { file: data, at };
-  const error = mostTelling(validate.errors ?? []);
-  if (error === undefined) return at([], 'does not match config/schema.json');
-  const { path, key, reason } = describeSchemaError(error, data);
-  return at(path, reason, key);
-}
-
-/**
- * An unknown key first; otherwise the first error as the rule that failed states it: a composite rule (anyOf,
- * not, propertyNames) rather than its branches, which sit below it in the schema or name the propertyName.
- */
-function mostTelling(errors: ErrorObject[]): ErrorObject | undefined {
-  const outermost = errors.filter((error) => error.propertyName === undefined &&
-    !errors.some((other) => other !== error && error.schemaPath.startsWith(`${other.schemaPath}/`)));
-  return outermost.find((error) => error.keyword === 'additionalProperties') ?? outermost[0];
-}
-
-function describeSchemaError(error: ErrorObject, data: unknown): { path: Path; key?: string; reason: string } {
-  const path = pointerToPath(error.instancePath, data);
-  const errorMessage: unknown = error.parentSchema?.['errorMessage'];
-  const custom = typeof errorMessage === 'string' ? errorMessage : undefined;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(error.params['additionalProperty']);
-      return { path, key, reason: `unknown key "${key}"` };
-    }
-    case 'propertyNames': {
-      const key = String(error.params['propertyName']);
-      return { path, key, reason: `key "${key}" is not allowed${custom === undefined ? '' : `: ${custom}`}` };
-    }
-    case 'enum': {
-      const allowed: unknown = error.params['allowedValues'];
-      return { path, reason: `must be one of ${Array.isArray(allowed) ? allowed.join(', ') : '?'}` };
-    }
-    default:
-      return { path, reason: custom ?? error.message ?? 'is not valid' };
-  }
-}
-
-/** "/endpoints/2/url" to ['endpoints', 2, 'url']: array positions become numbers, as the data says. */
-function pointerToPath(pointer: string, data: unknown): Path {
-  const path: (string | number)[] = [];
-  let value = data;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(value)) {
-      path.push(Number(segment));
-      value = value[Number(segment)];
-    } else {
-      path.push(segment);
-      value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
-    }
-  }
-  return path;
-}
-
-function formatPath(path: Path): string {
-  return path.reduce<string>((text, segment) =>
-    typeof segment === 'number' ? `${text}[${segment}]` : text === '' ? segment : `${text}.${segment}`, '');
-}
-
-/** The line of the value at `path`, or of `key` in the mapping there; as near as the document allows. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: Path, key?: string): number {
-  let node: unknown = doc.contents;
-  let offset = startOf(node) ?? 0;
-  for (const segment of path) {
-    const child = childOf(node, segment);
-    if (child === undefined) break;
-    node = child.node;
-    offset = child.start ?? offset;
-  }
-  if (key !== undefined && isMap(node)) offset = startOf(pairOf(node, key)?.key) ?? offset;
-  return lineCounter.linePos(offset).line;
-}
-
-function childOf(node: unknown, segment: string | number): { node: unknown; start: number | undefined } | undefined {
-  if (isMap(node)) {
-    const pair = pairOf(node, segment);
-    // A block value starts on the line after its key: point at the value, or at the key when it has none.
-    return pair === undefined ? undefined : { node: pair.value, start: startOf(pair.value) ?? startOf(pair.key) };
-  }
-  if (isSeq(node)) {
-    const item: unknown = node.items[Number(segment)];
-    return item === undefined ? undefined : { node: item, start: startOf(item) };
-  }
-  return undefined;
-}
-
-function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
-  return map.items.find((pair): pair is Pair => isScalar(pair.key) && String(pair.key.value) === String(key));
-}
-
-function startOf(node: unknown): number | undefined {
-  return isNode(node) ? node.range?.[0] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
