@@ -43,6 +43,18 @@ const BYPASS_PATTERN_PREFIX = 'regex:';
 const HTTP_DEFAULT_PORT = 80;
 const EXPECTED_FORM = 'expected http://[user:pass@]host:port';
 
+const SOURCE_NAMES: Record<ProxySource, string> = {
+  option: '--proxy',
+  config: 'the config file',
+  'agent-config': "the agent's config file (--agent-config)",
+  environment: 'HTTPS_PROXY/HTTP_PROXY',
+};
+
+/** Where the proxy setting came from, as a person would look for it. */
+export function describeProxySource(proxy: ProxyPlan): string {
+  return SOURCE_NAMES[proxy.source];
+}
+
 /** The proxy the run goes through, or null for direct connections. Throws UsageError for a bad setting. */
 export function resolveProxy(inputs: ProxyInputs): ProxyPlan | null {
   // Settings the user named explicitly are all validated, even the ones a higher-ranked setting overrides:

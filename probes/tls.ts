@@ -28,7 +28,7 @@ export interface TlsTarget {
   caPems: readonly string[];
   /** Default: a direct TCP connection to address:port. */
   transport?: Transport;
-  /** The proxy (redacted) whose tunnel `transport` opens, for the report; absent for direct connections. */
+  /** The proxy (redacted) whose tunnel `transport` opens and where that setting came from; absent when direct. */
   via?: string;
   /** Deadline of opening the transport; the handshake has ctx.stepTimeoutMs. Default: ctx.stepTimeoutMs. */
   connectTimeoutMs?: number;

@@ -10,7 +10,7 @@ import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvidence } from '../probes/tunnel.js';
-import { bypassesProxy } from '../config/proxy-settings.js';
+import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { Limiter } from '../probes/limiter.js';
@@ -70,7 +70,9 @@ export class ObservationSession {
     const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
     if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probeTls, { ...common, address }, this.plan.timeouts.tls);
     const transport = this.requireProxy();
-    const target = { ...common, address: host, via: this.plan.proxy?.display ?? '', transport: (signal: AbortSignal) => transport(host, mapped, signal) };
+    const proxy = this.plan.proxy;
+    const via = proxy ? `${proxy.display} (from ${describeProxySource(proxy)})` : '';
+    const target = { ...common, address: host, via, transport: (signal: AbortSignal) => transport(host, mapped, signal) };
     return this.observe(`tls ${host} via-proxy ${port}`, probeTls, target, this.plan.timeouts.tls);
   }
 

@@ -62,7 +62,7 @@ describe('through an explicit proxy', () => {
     expect(byId(doc, 'tcp:ok.lab.test:443')).toMatchObject({ status: 'pass', code: 'TCP_OK', address: null });
     expect(byId(doc, 'tcp:ok.lab.test:443')?.message).toMatch(new RegExp(`^tunnel to ok\\.lab\\.test:${port} opened through proxy ${proxy.url} \\(from --proxy\\) in [\\d.]+ ms$`));
     expect(byId(doc, 'tls:ok.lab.test:443')).toMatchObject({ status: 'pass', code: 'TLS_OK' });
-    expect(byId(doc, 'tls:ok.lab.test:443')?.message).toContain(`ok.lab.test:443 through proxy ${proxy.url}`);
+    expect(byId(doc, 'tls:ok.lab.test:443')?.message).toContain(`ok.lab.test:443 through proxy ${proxy.url} (from --proxy): TLSv1.3`);
     expect(byId(doc, 'inspection:ok.lab.test:443')).toMatchObject({ status: 'pass', code: 'INSPECTION_NONE' });
     expect(proxy.requests.some((r) => r.method === 'CONNECT' && r.target === `ok.lab.test:${port}`)).toBe(true);
   });
@@ -135,6 +135,7 @@ describe('where the proxy setting comes from', () => {
     const { doc } = await run(['--agent-config', agentConfig]);
     expect(byId(doc, 'tls:ok.lab.test:443')).toMatchObject({ status: 'pass', code: 'TLS_OK' });
     expect(doc.results.find((r) => r.check === 'proxy')?.message).toContain("(from the agent's config file (--agent-config))");
+    expect(byId(doc, 'tls:ok.lab.test:443')?.message).toContain(`through proxy ${proxy.url} (from the agent's config file (--agent-config))`);
     expect(proxy.requests.some((r) => r.method === 'CONNECT' && r.target === `ok.lab.test:${port}`)).toBe(true);
   });
 

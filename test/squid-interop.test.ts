@@ -140,7 +140,7 @@ describe('squid on loopback', () => {
     expect(handshake.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}`);
     const inspection = resultOf(doc, `inspection:${ALLOWED_HOST}:443`);
     expect(inspection).toMatchObject({ status: 'pass', code: 'INSPECTION_NONE' });
-    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: not inspected:`);
+    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl} (from --proxy): not inspected:`);
 
     const denied = resultOf(doc, `tcp:${DENIED_HOST}:443`);
     expect(denied).toMatchObject({ status: 'fail', code: 'PROXY_DENIED' });
@@ -216,10 +216,10 @@ describe('squid on loopback', () => {
     expect(resultOf(doc, `tcp:${ALLOWED_HOST}:443`)).toMatchObject({ status: 'pass', code: 'TCP_OK' });
     const handshake = resultOf(doc, `tls:${ALLOWED_HOST}:443`);
     expect(handshake).toMatchObject({ status: 'fail', code: 'TLS_UNTRUSTED' });
-    expect(handshake.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: the chain ends at "${BUMP_CA_NAME}"`);
+    expect(handshake.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl} (from --proxy): the chain ends at "${BUMP_CA_NAME}"`);
     const inspection = resultOf(doc, `inspection:${ALLOWED_HOST}:443`);
     expect(inspection).toMatchObject({ status: 'fail', code: 'TLS_INSPECTED' });
-    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl}: TLS is inspected: the certificate comes from "${BUMP_CA_NAME}" (squid), not from an expected CA`);
+    expect(inspection.message).toContain(`${ALLOWED_HOST}:443 through proxy ${proxyUrl} (from --proxy): TLS is inspected: the certificate comes from "${BUMP_CA_NAME}" (squid), not from an expected CA`);
     // An administrator names squid's CA, so the certificate names no product; squid's own Via header does.
     expect(inspection.message).toMatch(/the proxy that tunnels it names itself "squid\/[\d.]+"$/);
     expect(inspection.evidence['vendor']).toBe('squid');

@@ -10,7 +10,7 @@ import type { PageEvidence } from '../../probes/page.js';
 import type { ProxyRefusal } from '../../probes/tunnel.js';
 import { skippedFor, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
-import { describeProxySource } from './proxy.js';
+import { describeProxySource } from '../../config/proxy-settings.js';
 import { judgeTcp } from './tcp.js';
 
 /** `http:<url>`, `crl:<url>`, `ocsp:<url>`: host is the URL's (JUnit groups by it), port the one it names. */

@@ -1,22 +1,11 @@
 // proxy: the configured proxy itself is reachable and speaks HTTP. What it does for each target (407, 403,
 // a re-signed chain) is reported on that target's own checks.
-import type { ProxyPlan, ProxySource } from '../../config/plan.js';
-import { proxyEndpoint } from '../../config/proxy-settings.js';
+import type { ProxyPlan } from '../../config/plan.js';
+import { describeProxySource, proxyEndpoint } from '../../config/proxy-settings.js';
 import type { CheckResult } from '../../model/result.js';
 import type { ProxyEvidence } from '../../probes/proxy.js';
 import { makeResult, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 
-const SOURCE_NAMES: Record<ProxySource, string> = {
-  option: '--proxy',
-  config: 'the config file',
-  'agent-config': "the agent's config file (--agent-config)",
-  environment: 'HTTPS_PROXY/HTTP_PROXY',
-};
-
-/** Where the proxy setting came from, as a person would look for it. */
-export function describeProxySource(proxy: ProxyPlan): string {
-  return SOURCE_NAMES[proxy.source];
-}
 
 /** The proxy check of the run, or null when it goes direct. */
 export function proxyCheck(run: CheckRun): Promise<CheckResult> | null {

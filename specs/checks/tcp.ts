@@ -6,7 +6,7 @@ import type { TunnelEvidence } from '../../probes/tunnel.js';
 import type { CheckResult } from '../../model/result.js';
 import { addressInId, describeTarget, makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
-import { describeProxySource } from './proxy.js';
+import { describeProxySource } from '../../config/proxy-settings.js';
 
 export interface AddressTarget {
   host: HostPlan;
