@@ -3,7 +3,7 @@ import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
 import type { RunDocument } from '../model/result.js';
 import { renderConsole } from '../reporters/console.js';
-import { writeReports } from '../reporters/write.js';
+import { validateReportTargets, writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
 
@@ -17,6 +17,7 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_INTERNAL = 3;
 
 export async function executeRun(options: RunOptions): Promise<number> {
+  validateReportTargets(options);
   return (await executePlan(await loadPlan(options), options)).exitCode;
 }
 
@@ -24,11 +25,13 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<{
   const startedAt = new Date();
   const { results, internalErrors } = await runChecks(plan);
   const document = buildDocument(plan.profile, startedAt, results);
-  // Reports first: whatever else goes wrong, what was observed is written.
+  // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const toStdout = options.json === '-' || options.junit === '-';
-  await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) });
+  const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) })
+    .then(() => null, (error: unknown) => error);
   const color = Boolean(process.stdout.isTTY) && !toStdout && !process.env['NO_COLOR'];
   (toStdout ? process.stderr : process.stdout).write(renderConsole(document, { color }));
+  if (unwritten !== null) throw unwritten;
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
   const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : document.summary.failed > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
   return { exitCode, document };

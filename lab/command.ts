@@ -5,6 +5,7 @@ import { loadPlan } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
 import type { RunDocument } from '../model/result.js';
 import { executePlan, EXIT_CHECK_FAILED, EXIT_OK, type RunOptions } from '../cli/execute.js';
+import { validateReportTargets } from '../reporters/write.js';
 import { startLabNetwork, type LabNetwork } from './network.js';
 import { LAB_FAULTS, labVarValue } from './scenario.js';
 
@@ -12,6 +13,7 @@ import { LAB_FAULTS, labVarValue } from './scenario.js';
 const LAB_TIMEOUT_MS = 2000;
 
 export async function runLab(options: RunOptions): Promise<number> {
+  validateReportTargets(options);
   const plan = await labPlan(options);
   const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })));
   try {

@@ -62,6 +62,17 @@ describe('bad input: exit 2 with one clear line', () => {
   it('an unknown option', async () => {
     expectUsageError(await preflight(['--frobnicate']), /frobnicate/);
   });
+  it('both reports to stdout, refused before any probe', async () => {
+    expectUsageError(await preflight(['--json', '-', '--junit', '-', '--resolver', '127.0.0.1']), /only one of --json and --junit can write to stdout/);
+  });
+  it('a report that cannot be written: the others are, the summary shows, then exit 2 naming it', async () => {
+    const config = file('unwritable.yaml', 'endpoints:\n  - host: nowhere.lab.test\n    ports: [443]\n');
+    const json = path.join(work, 'written.json');
+    const run = await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'dns', '--junit', '/proc/no-such-dir/out.xml', '--json', json]);
+    expectUsageError(run, /^preflight: cannot write \/proc\/no-such-dir\/out\.xml: /);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as RunDocument).results).toHaveLength(1);
+    expect(run.stdout).toMatch(/^0 passed, 1 failed, 0 warned, 0 skipped$/m);
+  });
   it('an unknown check kind in --only', async () => {
     expectUsageError(await preflight(['--only', 'dns,ping', '--resolver', '127.0.0.1']), /ping/);
   });
