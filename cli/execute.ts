@@ -15,6 +15,8 @@ export interface RunOptions extends PlanOptions {
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_INTERNAL = 3;
+/** As shells report a process ended by SIGINT. */
+export const EXIT_INTERRUPTED = 130;
 
 export async function executeRun(options: RunOptions): Promise<number> {
   validateReportTargets(options);
@@ -23,8 +25,12 @@ export async function executeRun(options: RunOptions): Promise<number> {
 
 export async function executePlan(plan: RunPlan, options: RunOptions): Promise<{ exitCode: number; document: RunDocument }> {
   const startedAt = new Date();
-  const { results, internalErrors } = await runChecks(plan);
-  const document = buildDocument(plan.profile, startedAt, results);
+  // Ctrl-C: what has finished is written and shown, the rest is left out (never shown as passed).
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  process.once('SIGINT', onInterrupt);
+  const { results, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  const document = { ...buildDocument(plan.profile, startedAt, results), ...(interrupted ? { interrupted } : {}) };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const toStdout = options.json === '-' || options.junit === '-';
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) })
@@ -32,6 +38,10 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<{
   const color = Boolean(process.stdout.isTTY) && !toStdout && !process.env['NO_COLOR'];
   (toStdout ? process.stderr : process.stdout).write(renderConsole(document, { color }));
   if (unwritten !== null) throw unwritten;
+  if (interrupted) {
+    process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);
+    return { exitCode: EXIT_INTERRUPTED, document };
+  }
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
   const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : document.summary.failed > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
   return { exitCode, document };

@@ -40,6 +40,8 @@ export interface RunDocument {
   startedAt: string;
   durationMs: number;
   summary: RunSummary;
+  /** Present, and true, when the run was interrupted: results then hold only the checks that had finished. */
+  interrupted?: true;
   results: CheckResult[];
 }
 

@@ -13,6 +13,8 @@ export interface ChecksOutcome {
   results: CheckResult[];
   /** Failures of the tool itself (a spec that crashed): the run exits 3, with the results it has. */
   internalErrors: string[];
+  /** The run was interrupted: `results` are the checks that had finished; the others did not run. */
+  interrupted: boolean;
 }
 
 /** The compiled tree (dist/): vitest's root, so that include patterns stay relative. */
@@ -23,14 +25,23 @@ export function specFilesFor(plan: RunPlan): string[] {
   return plan.checks.map((kind) => `specs/${kind}.spec.js`).filter((file) => existsSync(path.join(distRoot, file)));
 }
 
-export async function runChecks(plan: RunPlan): Promise<ChecksOutcome> {
+/** Runs the checks; when `interrupt` fires, returns at once with the checks finished so far. */
+export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise<ChecksOutcome> {
   const collector = new ResultCollector();
   const include = specFilesFor(plan);
-  if (include.length === 0) return { results: [], internalErrors: [] };
+  if (include.length === 0) return { results: [], internalErrors: [], interrupted: false };
+  const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
+    resolve({ results: orderResults(collector.results, plan), internalErrors: [], interrupted: true });
+  }, { once: true }));
+  return Promise.race([interrupted, runVitest(plan, include, collector)]);
+}
+
+async function runVitest(plan: RunPlan, include: string[], collector: ResultCollector): Promise<ChecksOutcome> {
   const savedExitCode = process.exitCode;
   // Imported here, not at the top: the CLI's other commands and its argument errors need no vitest.
-  const { startVitest } = await import('vitest/node');
-  const vitest = await startVitest('test', [], {
+  const { createVitest } = await import('vitest/node');
+  const ownListeners = new Set(process.listeners('SIGINT'));
+  const vitest = await createVitest('test', {
     root: distRoot,
     config: false,
     include,
@@ -51,9 +62,15 @@ export async function runChecks(plan: RunPlan): Promise<ChecksOutcome> {
     provide: { plan },
     reporters: [collector],
   });
-  await vitest.close();
+  // vitest exits the process on Ctrl-C; the CLI handles it instead, writing what has finished.
+  for (const listener of process.listeners('SIGINT')) if (!ownListeners.has(listener)) process.removeListener('SIGINT', listener);
+  try {
+    await vitest.start();
+  } finally {
+    await vitest.close();
+  }
   process.exitCode = savedExitCode; // vitest sets it on failed tests; the CLI decides the exit code
-  return { results: orderResults(collector.results, plan), internalErrors: collector.internalErrors };
+  return { results: orderResults(collector.results, plan), internalErrors: collector.internalErrors, interrupted: false };
 }
 
 /** Runs spec files in the order of CHECK_KINDS. */

@@ -1,6 +1,7 @@
 // The command line as users and pipelines meet it: exit codes, one-line errors, reports, the lab, deadlines.
 // Runs the built CLI (npm test builds first).
 import dgram from 'node:dgram';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { startForwardProxy } from '../lab/forward-proxy.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import type { RunDocument } from '../model/result.js';
-import { runPreflight, type CliRun } from './support/cli.js';
+import { cliPath, runPreflight, type CliRun } from './support/cli.js';
 import { validateJunit } from './support/xsd.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'preflight-cli-'));
@@ -197,6 +198,33 @@ describe('proxies', () => {
     const run = await preflight(['--proxy', 'ftp://user:secret@proxy.corp:21', '--resolver', '127.0.0.1']);
     expectUsageError(run, /--proxy/);
     expect(run.stderr).not.toContain('secret');
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('writes the checks that finished, leaves out the rest (never as passed), and exits 130', async () => {
+    const dns = await startLabDnsServer({
+      zone: { 'fast.lab.test': { records: [{ type: 'A', value: '127.0.0.1' }] }, 'slow.lab.test': { respond: 'silence' } },
+    });
+    try {
+      const config = file('interrupt.yaml', 'endpoints:\n  - host: fast.lab.test\n    ports: [443]\n  - host: slow.lab.test\n    ports: [443]\n');
+      const json = path.join(work, 'interrupted.json');
+      const child = spawn(process.execPath, [cliPath, '-c', config, '--resolver', `127.0.0.1:${dns.port}`, '--only', 'dns', '--timeout', '20000', '--json', json], { cwd: work });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Interrupt once the slow name has been asked (and the fast one answered): its check is still in flight.
+      await expect.poll(() => dns.queries.some((q) => q.name === 'slow.lab.test'), { timeout: 15_000, interval: 50 }).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+      expect(doc.interrupted).toBe(true);
+      expect(doc.results.map((r) => [r.id, r.code])).toEqual([['dns:fast.lab.test', 'DNS_OK']]);
+      expect(stderr).toBe('preflight: interrupted: 1 finished checks reported; the others did not run\n');
+    } finally {
+      await dns.close();
+    }
   });
 });
 
