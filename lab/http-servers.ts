@@ -4,13 +4,12 @@
 // real, signed RFC 6960 responses. One server per address, a fixture per path. Loopback only.
 import { createHash, sign } from 'node:crypto';
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import {
   childrenOf, contextTag, decodeDer, derBitString, derEnumerated, derExplicit, derGeneralizedTime, derNull, derOctetString, derOid, derSequence,
   encodeDer, FieldReader, normalizeSerial, readIntegerHex, TAG, type DerNode,
 } from '../probes/der.js';
 import { certificateFields } from '../probes/pkix.js';
-import { listen } from './loopback.js';
+import { listenTracked } from './loopback.js';
 import type { LabAuthority } from './pki.js';
 
 export type HttpFixture =
@@ -37,7 +36,6 @@ export interface LabHttpServer {
 
 /** Serves `routes` (by path) on host:port; any other path gets a plain 404. */
 export async function startHttpFixtures(host: string, port: number, routes: Readonly<Record<string, HttpFixture>>): Promise<LabHttpServer> {
-  const openSockets = new Set<Socket>();
   const requests: LabHttpServer['requests'] = [];
   const server = http.createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://lab').pathname;
@@ -45,26 +43,10 @@ export async function startHttpFixtures(host: string, port: number, routes: Read
     const fixture = routes[path];
     void answer(fixture, request, response).catch(() => response.destroy());
   });
-  server.on('connection', (socket: Socket) => {
-    // Clients that give up mid-answer (the probes' deadlines and caps) must not crash the lab.
-    socket.on('error', () => {});
-    openSockets.add(socket);
-    socket.once('close', () => openSockets.delete(socket));
-  });
-  const boundPort = await listen(server, host, port);
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  let closing: Promise<void> | undefined;
-  return {
-    host,
-    port: boundPort,
-    requests,
-    url: (path) => `${origin}${path}`,
-    close: () =>
-      (closing ??= new Promise((resolve) => {
-        for (const socket of openSockets) socket.destroy();
-        server.close(() => resolve());
-      })),
-  };
+  // Clients that give up mid-answer (the probes' deadlines and caps) must not crash the lab: listenTracked sees to it.
+  const fixture = await listenTracked(server, host, port);
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${fixture.port}`;
+  return { ...fixture, requests, url: (path) => `${origin}${path}` };
 }
 
 async function answer(fixture: HttpFixture | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -2,13 +2,12 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../config/profiles.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
 import { summarize } from '../model/result.js';
 
 export function toolVersion(): string {
-  const packageJson = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function buildDocument(profile: string, startedAt: Date, results: CheckResult[]): RunDocument {

@@ -116,13 +116,11 @@ export class ObservationSession {
    * through dns() (limited itself) mid-way, and the router puts each connection and exchange under the limiter.
    */
   private fetched<E extends { fetch: FetchEvidence }>(key: string, produce: (ctx: ProbeContext) => Promise<E>): Promise<E> {
-    let pending = this.memo.get(key) as Promise<E> | undefined;
-    if (!pending) {
-      pending = produce({ stepTimeoutMs: this.plan.timeouts.http, signal: this.signal });
-      this.memo.set(key, pending);
+    return this.once(key, () => {
+      const pending = produce({ stepTimeoutMs: this.plan.timeouts.http, signal: this.signal });
       this.fetches.push(pending.then((evidence) => evidence.fetch, () => null));
-    }
-    return pending;
+      return pending;
+    });
   }
 
   /** A host's addresses from this run's DNS answer, sinkholes left out: 0.0.0.0 would reach this very machine. */
@@ -135,10 +133,14 @@ export class ObservationSession {
   }
 
   private observe<T, E>(key: string, probe: Probe<T, E>, target: T, stepTimeoutMs: number): Promise<E> {
+    return this.once(key, () => this.limiter.run(() => probe(target, { stepTimeoutMs, signal: this.signal })));
+  }
+
+  /** The observation under `key`, started once per run. */
+  private once<E>(key: string, start: () => Promise<E>): Promise<E> {
     let pending = this.memo.get(key) as Promise<E> | undefined;
     if (!pending) {
-      const ctx: ProbeContext = { stepTimeoutMs, signal: this.signal };
-      pending = this.limiter.run(() => probe(target, ctx));
+      pending = start();
       this.memo.set(key, pending);
     }
     return pending;
