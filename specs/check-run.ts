@@ -82,7 +82,8 @@ export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs:
 
 /** A check that did not run because `prerequisite` did not pass: never shown as passed. */
 export function skippedFor(subject: ResultSubject, prerequisite: CheckResult | string): CheckResult {
-  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${prerequisite.status === 'skip' ? 'was skipped' : 'failed'} (${prerequisite.code})`;
+  const outcome = { skip: 'was skipped', warn: 'did not pass', fail: 'failed', pass: 'passed' } as const;
+  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${outcome[prerequisite.status]} (${prerequisite.code})`;
   return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: ${why}` }, 0, {
     prerequisite: typeof prerequisite === 'string' ? prerequisite : prerequisite.id,
   });
