@@ -262,7 +262,7 @@ describe('tls and inspection checks in a run', () => {
   let run: CheckRun;
   const addresses = { ok: loopbackAddress(1701), zscaler: loopbackAddress(1702), closed: loopbackAddress(1703), http: loopbackAddress(1704) };
   const endpoint = (host: string): PlannedEndpoint => ({
-    host, ports: [443], tlsPorts: [443], url: `https://${host}/`, expect: 'tls', purpose: null, source: null, tags: [], wildcard: null, hostOrigin: 'literal', missingVars: [],
+    host, ports: [443], tlsPorts: [443], url: `https://${host}/`, expect: 'tls', purpose: null, source: null, tags: [], optional: false, wildcard: null, hostOrigin: 'literal', missingVars: [], unicodeHost: null,
   });
 
   beforeAll(async () => {

@@ -30,7 +30,8 @@ export function tcpPorts(run: CheckRun, host: HostPlan): number[] {
 /** host × resolved address × port direct; host × port through the proxy, or when there is no address to try. */
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
   const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
-  const addresses = direct.length > 0 ? usableAddresses(await dnsCheck(run, host)) : [];
+  // An IP literal is its own address: connected to directly, never resolved.
+  const addresses = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : usableAddresses(await dnsCheck(run, host));
   const targets: AddressTarget[] = [];
   for (const port of ports) {
     const route = direct.includes(port) ? 'direct' : 'proxy';
@@ -41,7 +42,7 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
         address,
         port,
         subject: (check) => ({
-          id: address === null ? `${check}:${host.host}:${port}` : `${check}:${host.host}@${addressInId(address)}:${port}`,
+          id: address === null ? `${check}:${addressInId(host.host)}:${port}` : `${check}:${addressInId(host.host)}@${addressInId(address)}:${port}`,
           check,
           host: host.host,
           address,
@@ -62,7 +63,7 @@ function usableAddresses(dns: CheckResult): string[] {
 
 export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tcp');
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     if (target.route === 'proxy' && run.plan.proxy) {
       const tunnel = await run.observe.tunnel(target.host.host, target.port);
       return makeResult(subject, judgeTunnel(target.host.host, target.port, tunnel, run.plan.proxy), tunnel.connectMs ?? 0, {
