@@ -71,12 +71,14 @@ describe('a report on stdout', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Not reading stdout: the pipe fills at 64 KiB and the rest waits in the process. The summary goes to stderr
-    // after the report was handed to stdout; a process that exits then (without draining) loses the rest.
-    await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toMatch(/ passed, /);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Not reading stdout: the pipe fills (64 KiB on Linux) and the rest waits in the process. The summary goes to
+    // stderr after the report was handed to stdout; a process that exits then, without draining, loses the rest.
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.pause();
+    await expect.poll(() => stderr, { timeout: 60_000, interval: 100 }).toMatch(/ passed, /);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    child.stdout.resume();
     expect(await closed).toBe(0);
     const stdout = Buffer.concat(chunks).toString('utf8');
     expect(stdout.length).toBeGreaterThan(300_000);
