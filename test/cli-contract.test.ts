@@ -253,4 +253,12 @@ describe('the lab claims only what it verified', () => {
     expect(lines.at(-1)).toBe('lab: 2 of 10 simulated faults were verified as built (8 not exercised), every healthy endpoint passed');
     expect(run.stdout).not.toContain('every simulated fault was reported as built');
   }, 120_000);
+
+  it('a lab run that tested nothing exits 1 and verifies no fault', async () => {
+    const sinkholed = config('lab-untested.yaml', ['www.microsoft.com']);
+    const run = await preflight(['lab', '-c', sinkholed, '--only', 'tcp']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('preflight: nothing was tested: the only check was skipped (tcp:www.microsoft.com:443: not run: dns failed: www.microsoft.com resolves to 0.0.0.0: blocked by DNS policy)\n');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('lab: no simulated fault was verified: nothing was tested');
+  }, 120_000);
 });
