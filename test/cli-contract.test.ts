@@ -45,6 +45,12 @@ afterAll(async () => {
   await listener.close();
 });
 
+/**
+ * The lab's own 2 s deadline is short for a machine shared by parallel test runs (a TLS handshake then times out);
+ * none of its faults is a timeout, so a longer one changes no verdict.
+ */
+const LAB_DEADLINE = ['--timeout', '15000'];
+
 function preflight(args: string[]): Promise<CliRun> {
   return runPreflight(args, { cwd: work });
 }
@@ -101,7 +107,7 @@ describe('a report on stdout', () => {
   }, 120_000);
 
   it('`lab --junit -`: stdout is pure XML that validates; the banner, summary and self-check go to stderr', async () => {
-    const run = await preflight(['lab', '--junit', '-']);
+    const run = await preflight(['lab', ...LAB_DEADLINE, '--junit', '-']);
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith('<?xml')).toBe(true);
     const xml = path.join(work, 'lab-stdout.xml');
@@ -234,7 +240,7 @@ describe('a run that tested nothing never exits 0', () => {
 
 describe('the lab claims only what it verified', () => {
   it('`lab --only tcp`: the faults of other kinds are "not exercised", the final line counts the verified ones', async () => {
-    const run = await preflight(['lab', '--only', 'tcp']);
+    const run = await preflight(['lab', ...LAB_DEADLINE, '--only', 'tcp']);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.trimEnd().split('\n');
@@ -256,7 +262,7 @@ describe('the lab claims only what it verified', () => {
 
   it('a lab run that tested nothing exits 1 and verifies no fault', async () => {
     const sinkholed = config('lab-untested.yaml', ['www.microsoft.com']);
-    const run = await preflight(['lab', '-c', sinkholed, '--only', 'tcp']);
+    const run = await preflight(['lab', ...LAB_DEADLINE, '-c', sinkholed, '--only', 'tcp']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('preflight: nothing was tested: the only check was skipped (tcp:www.microsoft.com:443: not run: dns failed: www.microsoft.com resolves to 0.0.0.0: blocked by DNS policy)\n');
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('lab: no simulated fault was verified: nothing was tested');

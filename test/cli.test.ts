@@ -264,7 +264,8 @@ describe('preflight lab', () => {
   it('runs the default profile against the lab network: faults reported as built, JUnit valid', async () => {
     const json = path.join(work, 'lab.json');
     const junit = path.join(work, 'lab.xml');
-    const run = await preflight(['lab', '--json', json, '--junit', junit]);
+    // A longer deadline than the lab's 2 s: on a loaded machine a handshake can take longer; no fault is a timeout.
+    const run = await preflight(['lab', '--timeout', '15000', '--json', json, '--junit', junit]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('every simulated fault was reported as built');
     expect(run.code).toBe(0);
