@@ -80,13 +80,22 @@ export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs:
   return { ...subject, ...verdict, remediation: verdict.remediation ?? '', durationMs, evidence };
 }
 
-/** A check that did not run because `prerequisite` did not pass: never shown as passed. */
+/**
+ * A check that did not run because `prerequisite` did not pass: never shown as passed. Its message carries the
+ * prerequisite's own message, because under `--only` the prerequisite's result is not in the report to read.
+ */
 export function skippedFor(subject: ResultSubject, prerequisite: CheckResult | string): CheckResult {
-  const outcome = { skip: 'was skipped', warn: 'did not pass', fail: 'failed', pass: 'passed' } as const;
-  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${outcome[prerequisite.status]} (${prerequisite.code})`;
-  return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: ${why}` }, 0, {
-    prerequisite: typeof prerequisite === 'string' ? prerequisite : prerequisite.id,
-  });
+  if (typeof prerequisite === 'string') return skipped(subject, prerequisite, { prerequisite });
+  const outcome = { skip: 'was skipped', warn: 'did not pass', fail: 'failed', pass: 'passed' }[prerequisite.status];
+  // A skipped prerequisite's message starts "not run: " itself: said once is enough.
+  const its = prerequisite.message.replace(/^not run: /, '');
+  return skipped(subject, `${prerequisite.check} ${outcome}: ${its}`, { prerequisite: prerequisite.id, prerequisiteCode: prerequisite.code });
+}
+
+function skipped(subject: ResultSubject, why: string, evidence: Evidence): CheckResult {
+  // One line: a prerequisite's message may quote server text.
+  const message = `not run: ${why}`.replace(/\s+/g, ' ').trim();
+  return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message }, 0, evidence);
 }
 
 /** "203.0.113.7:443", noting a port-map redirection so the report never hides where it connected. */
