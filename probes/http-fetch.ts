@@ -1,7 +1,8 @@
 // Plain-HTTP fetches for the port-80 checks (http, crl, ocsp), with undici 7. Each hop connects to the addresses the
 // run's own dns check found (the answer the report shows, never the OS resolver), on the mapped port, trying each
 // address in turn; every phase has its deadline (connect per address, then headers, then body); redirects are
-// followed at most MAX_REDIRECTS hops, each hop's host resolved the same way; the body is streamed and kept only up
+// followed as probes/redirects.ts allows (at most MAX_REDIRECTS hops, never inwards: the address each hop resolves
+// to is judged before any connection), each hop's host resolved the same way; the body is streamed and kept only up
 // to a cap, and reading stops there. What answered, and when by the server's Date header, is evidence.
 // Through a forward proxy (proxyRouter) a hop is an absolute-form request to the proxy, never CONNECT: proxies often
 // refuse CONNECT to port 80, and the agent sends plain HTTP this way. The proxy resolves the name. A plain undici
@@ -13,13 +14,10 @@ import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
 import { describePage, PAGE_PREFIX_BYTES } from './page.js';
+import { MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, refusedAddress, refusedScheme } from './redirects.js';
 import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 import { proxyAuthorization, ProxyRefusalError, refusalOf, toOneLine, unreachableRefusal, type ProxyRefusal } from './tunnel.js';
 
-/** Redirects followed after the first request: CryptoAPI follows a few, a loop must end. */
-export const MAX_REDIRECTS = 3;
-
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Header values in evidence are one line of at most this many characters: they come from whoever answered. */
 const MAX_HEADER_SHOWN = 200;
 const USER_AGENT = 'egress-preflight';
@@ -76,13 +74,25 @@ export class RouteFailure extends Error {
   }
 }
 
+/** A redirect's target resolved to an address the redirect may not lead to: nothing was connected. */
+export class AddressRefused extends Error {
+  constructor(readonly address: string, readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Why a hop may not connect to an address (a redirect's policy); null when it may. */
+export type AddressAdmission = (address: string) => string | null;
+
 /** Opens the connection of each hop. */
 export interface HttpRouter {
   /**
    * Runs `exchange` over a connection to `url`'s origin and releases the connection when it settles. Rejects with
-   * RouteFailure when no connection opens; `signal` is the run's cancellation.
+   * RouteFailure when no connection opens; `signal` is the run's cancellation. `admit` judges each address the host
+   * resolves to before anything connects (AddressRefused when one is refused); a proxy resolves names itself and
+   * cannot apply it.
    */
-  withConnection<T>(url: URL, signal: AbortSignal, exchange: (connection: HopConnection) => Promise<T>): Promise<T>;
+  withConnection<T>(url: URL, signal: AbortSignal, exchange: (connection: HopConnection) => Promise<T>, admit?: AddressAdmission): Promise<T>;
 }
 
 /** A host's addresses as the run's dns check found them, or why there are none to use. */
@@ -99,10 +109,15 @@ export interface DirectRouterOptions {
 /** Connects straight to the origin: each resolved address in turn, each with the connect deadline. */
 export function directRouter(options: DirectRouterOptions): HttpRouter {
   return {
-    async withConnection(url, signal, exchange) {
+    async withConnection(url, signal, exchange, admit) {
       const host = hostOf(url);
       const resolution = isIP(host) ? { addresses: [host] } : await options.resolve(host);
       if ('failure' in resolution) throw new RouteFailure(resolution.failure.code, resolution.failure.detail);
+      // Every address is judged, not only the first: a name that also resolves inwards is not one to follow.
+      for (const address of admit ? resolution.addresses : []) {
+        const reason = admit?.(address);
+        if (reason) throw new AddressRefused(address, isIP(host) ? reason : `${host} resolves (by this run's DNS) to ${address}: ${reason}`);
+      }
       const port = options.connectPort(Number(url.port || 80));
       return options.runStep(async () => {
         const failedAttempts: ConnectAttempt[] = [];
@@ -178,7 +193,7 @@ export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
  */
 export function routerPerHost(choose: (host: string, port: number) => HttpRouter): HttpRouter {
   return {
-    withConnection: (url, signal, exchange) => choose(hostOf(url), Number(url.port || 80)).withConnection(url, signal, exchange),
+    withConnection: (url, signal, exchange, admit) => choose(hostOf(url), Number(url.port || 80)).withConnection(url, signal, exchange, admit),
   };
 }
 
@@ -258,6 +273,8 @@ export type FetchFailure =
   /** Something answered that is not HTTP, or closed the connection without an answer. */
   | { kind: 'protocol'; detail: string }
   | { kind: 'redirects'; detail: string }
+  /** A redirect the fetch refused (probes/redirects.ts): another scheme, or an address further inwards. */
+  | { kind: 'redirect-refused'; target: string; detail: string }
   /** The proxy answered itself (407, a refusal page, its own 5xx), failed the exchange, or could not be reached. */
   | { kind: 'proxy'; detail: string; refusal: ProxyRefusal };
 
@@ -268,7 +285,7 @@ export type FetchEvidence = {
   hops: HopEvidence[];
   /** The final answer's body; null when there was no final answer. */
   body: BodyEvidence | null;
-  /** A redirect the fetch did not follow (another scheme), with the answer that asked for it as the final one. */
+  /** A redirect to https the fetch did not follow, with the answer that asked for it as the final one. */
   unfollowedRedirect: string | null;
   failure: FetchFailure | null;
   totalMs: number;
@@ -295,6 +312,7 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
     ({ evidence: { url: request.url, hops, ...outcome, totalMs: elapsedSince(started) }, headers, body });
   const none = { body: null, unfollowedRedirect: null };
   let current: FetchRequest = request;
+  let admit: AddressAdmission | undefined;
   for (;;) {
     const url = new URL(current.url);
     const hop: HopEvidence = { url: current.url, method: current.method, proxy: null, address: null, port: null, connectMs: null, failedAttempts: [], answer: null };
@@ -306,11 +324,16 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
         Object.assign(hop, { proxy: relay?.proxy ?? null, address, port, connectMs, failedAttempts });
         const exchanged = await exchange(connection, url, current, hop, ctx);
         return relay ? asRelayed(exchanged, hop.answer, relay, current.method) : exchanged;
-      });
+      }, admit);
     } catch (error) {
       if (error instanceof ProxyRefusalError) {
         hop.proxy = error.refusal.proxy;
         return finish({ ...none, failure: { kind: 'proxy', detail: redirected(hops, error.message), refusal: error.refusal } });
+      }
+      if (error instanceof AddressRefused) {
+        // Nothing was sent to it: the refused hop is no hop, and the redirect that asked for it the final answer.
+        hops.pop();
+        return finish({ ...none, failure: refusal(hops, current.url, error.message) });
       }
       if (!(error instanceof RouteFailure)) throw error;
       hop.failedAttempts = [...error.attempts];
@@ -321,15 +344,45 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
     const location = answer && REDIRECT_STATUSES.has(answer.status) ? result.headers.location : undefined;
     const target = typeof location === 'string' ? redirectTarget(location, url) : null;
     if (!target) return finish({ body: result.body, unfollowedRedirect: null, failure: null }, result.headers, result.kept);
+    const badScheme = refusedScheme(target);
+    if (badScheme) return finish({ ...none, failure: refusal(hops, target.href, badScheme) });
     if (target.protocol !== 'http:') return finish({ body: result.body, unfollowedRedirect: toOneLine(target.href, MAX_HEADER_SHOWN), failure: null }, result.headers, result.kept);
     if (hops.length > MAX_REDIRECTS) {
       const loop = hops.some((earlier) => earlier.url === target.href) ? ' (a redirect loop)' : '';
       return finish({ ...none, failure: { kind: 'redirects', detail: `more than ${MAX_REDIRECTS} redirects${loop}: ${[...hops.map((h) => h.url), target.href].map((u) => toOneLine(u, 120)).join(' → ')}` } });
     }
+    const source = redirectSource(hop, url);
+    const literal = hostOf(target);
+    const literalRefused = isIP(literal) ? refusedAddress(source, literal) : null;
+    if (literalRefused) {
+      const byProxy = hop.proxy !== null ? ` (through proxy ${hop.proxy}, which resolves names itself, only an address written in the URL can be judged)` : '';
+      return finish({ ...none, failure: refusal(hops, target.href, `${literalRefused}${byProxy}`) });
+    }
+    admit = (address) => refusedAddress(source, address);
     // 307 and 308 repeat the request as it was; the others continue with a GET (RFC 9110 15.4, as clients do).
     const keepsMethod = answer?.status === 307 || answer?.status === 308;
     current = { ...current, url: target.href, ...(keepsMethod ? {} : { method: 'GET', body: null }) };
   }
+}
+
+/**
+ * Where a redirect came from, for the policy: the address its answer came from; through a proxy the origin's address
+ * is the proxy's secret, so the URL's literal, else the proxy's own address (what this machine connected to).
+ */
+function redirectSource(hop: HopEvidence, url: URL): string | null {
+  if (hop.address !== null) return hop.address;
+  if (isIP(hostOf(url))) return hostOf(url);
+  if (hop.proxy === null || !URL.canParse(hop.proxy)) return null;
+  const proxyHost = hostOf(new URL(hop.proxy));
+  return isIP(proxyHost) ? proxyHost : null;
+}
+
+/** The failure of a redirect not followed: the answer that asked for it is the last hop. */
+function refusal(hops: readonly HopEvidence[], target: string, reason: string): FetchFailure {
+  const last = hops[hops.length - 1];
+  const shown = toOneLine(target, 200);
+  const asked = last?.answer ? ` (${last.answer.status})` : '';
+  return { kind: 'redirect-refused', target: shown, detail: redirected(hops, `the server redirects to ${shown}${asked}, which is not followed: ${reason}`) };
 }
 
 function redirected(hops: readonly HopEvidence[], detail: string): string {
@@ -337,19 +390,11 @@ function redirected(hops: readonly HopEvidence[], detail: string): string {
   return hops.length > 1 && last ? `after redirects, at ${toOneLine(last.url, 120)}: ${detail}` : detail;
 }
 
-function redirectTarget(location: string, base: URL): URL | null {
-  try {
-    return new URL(location, base);
-  } catch {
-    return null; // an unusable Location: the 3xx is the final answer
-  }
-}
-
 interface HopResult {
   headers: ResponseHeaders;
   kept: Buffer;
   body: BodyEvidence | null;
-  failure: Exclude<FetchFailure, { kind: 'redirects' }> | null;
+  failure: Exclude<FetchFailure, { kind: 'redirects' | 'redirect-refused' }> | null;
 }
 
 /**
