@@ -41,7 +41,7 @@ beforeAll(async () => {
   const identities = await Promise.all([
     leaf('der.lab.test', DER_URL), leaf('p7c.lab.test', P7C_URL), leaf('refused.lab.test', REFUSED_URL), leaf('page.lab.test', PAGE_URL), leaf('complete.lab.test', DER_URL),
   ]);
-  const der = Buffer.from(new PeculiarCertificate(issuing.certificate.pem).rawData);
+  const der = issuing.certificate.der;
   const p7c = Buffer.from(new X509Certificates([new PeculiarCertificate(issuing.certificate.pem)]).export('raw'));
   const httpPort = await findSharedFreePort([AIA, CLOSED]);
   aia = await startHttpFixtures(AIA, httpPort, {
@@ -109,6 +109,7 @@ describe('a server that omits its intermediate', () => {
     expect(tls.evidence['aia']).toMatchObject({ outcome: 'unavailable', attempts: [{ url: REFUSED_URL, issuer: null, failure: { code: 'TCP_REFUSED' } }] });
     // Nothing proves by signature who issued the leaf: the inspection verdict stays what the presented chain shows.
     expect(inspection.code).toBe('TLS_INSPECTED');
+    expect(inspection.message).toContain(`; its AIA URL ${REFUSED_URL} could not be fetched, so the missing "${ISSUING}" could not be checked (see the tls check)`);
   });
 
   it('names a block page where the certificate was due', async () => {
@@ -129,8 +130,7 @@ describe('a server that omits its intermediate', () => {
 describe('reading what a caIssuers URL serves', () => {
   it('reads DER, PKCS#7 and PEM; refuses anything else with one line', async () => {
     const pem = issuing.certificate.pem;
-    const der = Buffer.from(new PeculiarCertificate(pem).rawData);
-    expect(readCertificates(der)).toMatchObject({ format: 'der', certificates: [expect.anything()] });
+    expect(readCertificates(issuing.certificate.der)).toMatchObject({ format: 'der', certificates: [expect.anything()] });
     expect(readCertificates(Buffer.from(new X509Certificates([new PeculiarCertificate(pem)]).export('raw')))).toMatchObject({ format: 'pkcs7', certificates: [expect.anything()] });
     expect(readCertificates(Buffer.from(pem))).toMatchObject({ format: 'pem', certificates: [expect.anything()] });
     expect(readCertificates(Buffer.from('<html>\x1b[31m</html>'))).toEqual({ error: 'the answer is neither a DER certificate nor a PKCS#7 bundle (18 bytes starting 3c68746d6c3e1b5b)' });

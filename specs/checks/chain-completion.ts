@@ -139,11 +139,16 @@ export function completedTlsVerdict(verdict: Verdict, completion: ChainCompletio
 }
 
 /**
- * The inspection assessment of the completed chain: a missing intermediate fetched from the AIA URL decides by
- * signature, like any chain. null when the chain needed no completion or could not be completed.
+ * The inspection assessment as the agent's Windows meets the chain: a missing intermediate fetched from the AIA URL
+ * decides by signature, like any chain; when it could not be fetched, `presented` (the presented chain's assessment)
+ * stands, saying that the missing issuer could not be checked.
  */
-export function completedAssessment(completion: ChainCompletion | null, trust: TrustPlan): InspectionAssessment | null {
-  if (completion?.kind !== 'completed') return null;
+export function assessCompleted(completion: ChainCompletion | null, trust: TrustPlan, presented: () => InspectionAssessment): InspectionAssessment {
+  if (completion?.kind === 'unavailable') {
+    const assessment = presented();
+    return { ...assessment, reason: `${assessment.reason}; its AIA URL ${completion.attempts.map((attempt) => attempt.url).join(', ')} could not be fetched, so the missing "${completion.missing}" could not be checked (see the tls check)` };
+  }
+  if (completion?.kind !== 'completed') return presented();
   const assessment = assessChain(completion.chain, trustAnchors(trust));
   const fetched = completion.fetched.map((certificate) => `"${certificate.commonName ?? oneLineName(certificate.subject)}"`).join(', ');
   return { ...assessment, reason: `${assessment.reason}; the server omits ${fetched}, fetched from its AIA URL as Windows does` };
