@@ -255,7 +255,7 @@ describe('http check in a run', () => {
   beforeAll(async () => {
     const a = (value: string) => ({ records: [{ type: 'A' as const, value, ttl: 60 }] });
     dns = await startLabDnsServer({ zone: { 'origin.lab.test': a(ORIGIN), 'other.lab.test': a(OTHER), 'sinkholed.lab.test': a('0.0.0.0') } });
-    const endpoints = ['http://origin.lab.test/ok', 'http://origin.lab.test/block-200', 'http://missing.lab.test/', 'http://sinkholed.lab.test/'].map((url) => urlEndpoint(url, 'http'));
+    const endpoints = ['http://origin.lab.test/ok', 'http://origin.lab.test/block-200', 'http://origin.lab.test/to-file', 'http://missing.lab.test/', 'http://sinkholed.lab.test/'].map((url) => urlEndpoint(url, 'http'));
     const plan = testPlan({ checks: ['dns', 'http'], resolver: { host: dns.host, port: dns.port }, endpoints, portMap: { 80: port } });
     run = new CheckRun(plan, new ObservationSession(plan));
   });
@@ -271,6 +271,13 @@ describe('http check in a run', () => {
     const blocked = await httpCheck(run, 'http://origin.lab.test/block-200');
     expect(blocked).toMatchObject({ status: 'fail', code: 'HTTP_BLOCK_PAGE' });
     expect(blocked.evidence['page']).toMatchObject({ title: 'Web Page Blocked' });
+  });
+
+  it('fails an endpoint whose server redirects to a file URL: HTTP_REDIRECT_REFUSED, where it used to pass', async () => {
+    const result = await httpCheck(run, 'http://origin.lab.test/to-file');
+    expect(result).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(result.message).toBe('http://origin.lab.test/to-file: the server redirects to file:///etc/passwd (302), which is not followed: file is not http or https');
+    expect(result.remediation).toBe('The answer for origin.lab.test on port 80 sends the client to file:///etc/passwd, where no client should be sent (the agent must not follow it either): a server, proxy or firewall that redirects there is misconfigured or hostile. Check what answers for origin.lab.test on port 80.');
   });
 
   it('skips when the dns check of a configured host failed, sinkholes included', async () => {
