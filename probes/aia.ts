@@ -5,7 +5,8 @@
 import 'reflect-metadata';
 import { X509Certificate as PeculiarCertificate, X509Certificates } from '@peculiar/x509';
 import { observeCertificate, ParsedCertificate, type ObservedCertificate } from './certificates.js';
-import { fetchHttp, type FetchEvidence, type HttpRouter } from './http-fetch.js';
+import { fetchHttp, type FetchEvidence } from './http-fetch.js';
+import type { HttpRouter } from './http-routes.js';
 import { describePage, type PageEvidence } from './page.js';
 import type { ProbeContext } from './probe.js';
 import { toOneLine } from './tunnel.js';
