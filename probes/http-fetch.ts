@@ -1,25 +1,21 @@
 // Plain-HTTP fetches for the port-80 checks (http, crl, ocsp), with undici 7. Each hop connects to the addresses the
 // run's own dns check found (the answer the report shows, never the OS resolver), on the mapped port, trying each
 // address in turn; every phase has its deadline (connect per address, then headers, then body); redirects are
-// followed at most MAX_REDIRECTS hops, each hop's host resolved the same way; the body is streamed and kept only up
+// followed as probes/redirects.ts allows (at most MAX_REDIRECTS hops, never inwards: the address each hop resolves
+// to is judged before any connection), each hop's host resolved the same way; the body is streamed and kept only up
 // to a cap, and reading stops there. What answered, and when by the server's Date header, is evidence.
-// Through a forward proxy (proxyRouter) a hop is an absolute-form request to the proxy, never CONNECT: proxies often
-// refuse CONNECT to port 80, and the agent sends plain HTTP this way. The proxy resolves the name. A plain undici
-// Client to the proxy rather than a ProxyAgent: ProxyAgent turns a 407 into an error and drops Proxy-Authenticate,
-// and what the proxy answered itself (407, its refusal page, its 5xx) must be told apart from the origin's answer.
-import { isIP, type Socket } from 'node:net';
-import { Client, type buildConnector, type Dispatcher } from 'undici';
-import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
-import type { DnsCode } from '../model/codes.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+// Each hop's connection comes from a router (probes/http-routes.ts). Through a forward proxy a hop is an absolute-form
+// request to the proxy, never CONNECT: proxies often refuse CONNECT to port 80, and the agent sends plain HTTP this
+// way. The proxy resolves the name. What the proxy answered itself (407, its refusal page, its 5xx) is told apart
+// from the origin's answer here.
+import { isIP } from 'node:net';
+import type { Dispatcher } from 'undici';
+import { AddressRefused, hostOf, RouteFailure, type AddressAdmission, type ConnectAttempt, type HopConnection, type HttpRouter, type ProxyRelay, type RouteFailureCode } from './http-routes.js';
 import { describePage, PAGE_PREFIX_BYTES } from './page.js';
-import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
-import { proxyAuthorization, ProxyRefusalError, refusalOf, toOneLine, unreachableRefusal, type ProxyRefusal } from './tunnel.js';
+import { MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, refusedAddress, refusedScheme } from './redirects.js';
+import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { ProxyRefusalError, refusalOf, toOneLine, type ProxyRefusal } from './tunnel.js';
 
-/** Redirects followed after the first request: CryptoAPI follows a few, a loop must end. */
-export const MAX_REDIRECTS = 3;
-
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Header values in evidence are one line of at most this many characters: they come from whoever answered. */
 const MAX_HEADER_SHOWN = 200;
 const USER_AGENT = 'egress-preflight';
@@ -33,182 +29,6 @@ export interface FetchRequest {
   maxBodyBytes: number;
 }
 
-export type RouteFailureCode = Exclude<DnsCode, 'DNS_OK'> | ConnectFailureCode;
-
-export type ConnectAttempt = {
-  address: string;
-  /** The port connected to (after the port map). */
-  port: number;
-  code: ConnectFailureCode;
-  detail: string;
-};
-
-/** The connection one hop's request goes over. */
-export interface HopConnection {
-  dispatcher: Dispatcher;
-  /** The address connected to; null when a proxy connects for us. */
-  address: string | null;
-  /** The origin's port (after the port map), connected to directly or asked of the proxy. */
-  port: number;
-  /** To the origin, or to the proxy. */
-  connectMs: number | null;
-  /** Addresses that failed before this one connected. */
-  failedAttempts: ConnectAttempt[];
-  /** How the request goes to a proxy that relays it; null when it goes straight to the origin. */
-  relay: ProxyRelay | null;
-}
-
-/** A hop a forward proxy relays: its request-target is the absolute URL (RFC 9112 3.2.2). */
-export interface ProxyRelay {
-  /** The proxy URL without its password: what evidence shows. */
-  proxy: string;
-  /** The absolute URL asked for, the port mapped. */
-  target: string;
-  /** Host (the target's) and Proxy-Authorization (from the proxy URL): sent, never evidence. */
-  headers: Readonly<Record<string, string>>;
-  credentialsSent: boolean;
-}
-
-/** No connection for a hop: the DNS answer had no usable address, or every address failed. */
-export class RouteFailure extends Error {
-  constructor(readonly code: RouteFailureCode, detail: string, readonly attempts: readonly ConnectAttempt[] = []) {
-    super(detail);
-  }
-}
-
-/** Opens the connection of each hop. */
-export interface HttpRouter {
-  /**
-   * Runs `exchange` over a connection to `url`'s origin and releases the connection when it settles. Rejects with
-   * RouteFailure when no connection opens; `signal` is the run's cancellation.
-   */
-  withConnection<T>(url: URL, signal: AbortSignal, exchange: (connection: HopConnection) => Promise<T>): Promise<T>;
-}
-
-/** A host's addresses as the run's dns check found them, or why there are none to use. */
-export type Resolution = { addresses: readonly string[] } | { failure: { code: Exclude<DnsCode, 'DNS_OK'>; detail: string } };
-
-export interface DirectRouterOptions {
-  resolve(host: string): Promise<Resolution>;
-  connectPort(port: number): number;
-  connectTimeoutMs: number;
-  /** Runs one network operation under the run's concurrency cap (resolution runs outside: it has its own). */
-  runStep<T>(operation: () => Promise<T>): Promise<T>;
-}
-
-/** Connects straight to the origin: each resolved address in turn, each with the connect deadline. */
-export function directRouter(options: DirectRouterOptions): HttpRouter {
-  return {
-    async withConnection(url, signal, exchange) {
-      const host = hostOf(url);
-      const resolution = isIP(host) ? { addresses: [host] } : await options.resolve(host);
-      if ('failure' in resolution) throw new RouteFailure(resolution.failure.code, resolution.failure.detail);
-      const port = options.connectPort(Number(url.port || 80));
-      return options.runStep(async () => {
-        const failedAttempts: ConnectAttempt[] = [];
-        for (const address of resolution.addresses) {
-          const started = performance.now();
-          let socket;
-          try {
-            socket = await openConnection(address, port, deadlineSignal(options.connectTimeoutMs, signal));
-          } catch (error) {
-            const failure = classifyConnectError(error, false);
-            failedAttempts.push({ address, port, code: failure.code, detail: failure.message });
-            if (signal.aborted) break;
-            continue;
-          }
-          const connectMs = elapsedSince(started);
-          return overSocket(socket, url.origin, (dispatcher) => exchange({ dispatcher, address, port, connectMs, failedAttempts, relay: null }));
-        }
-        const last = failedAttempts[failedAttempts.length - 1];
-        throw new RouteFailure(last?.code ?? 'TCP_UNREACHABLE', last?.detail ?? `${host} has no address to connect to`, failedAttempts);
-      });
-    },
-  };
-}
-
-export interface ProxyRouterOptions {
-  /** http://[user:pass@]host:port (ProxyPlan.url): its Basic credentials go in Proxy-Authorization and nowhere else. */
-  proxyUrl: string;
-  connectPort(port: number): number;
-  /** Deadline of the connection to the proxy. */
-  connectTimeoutMs: number;
-  runStep<T>(operation: () => Promise<T>): Promise<T>;
-}
-
-/**
- * Sends each hop to the proxy as an absolute-form request for the origin on its mapped port; no name is resolved
- * here. Rejects with a ProxyRefusalError (PROXY_UNREACHABLE) when no connection to the proxy opens.
- */
-export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
-  const endpoint = proxyEndpoint(options.proxyUrl);
-  const proxy = redactUrl(options.proxyUrl);
-  const proxyOrigin = `http://${formatHostPort(endpoint.host, endpoint.port)}`;
-  const authorization = proxyAuthorization(endpoint);
-  return {
-    withConnection(url, signal, exchange) {
-      const port = options.connectPort(Number(url.port || 80));
-      // The request-target names the origin and the resource: no user info, no fragment.
-      const absolute = new URL(`${url.pathname}${url.search}`, `${url.protocol}//${url.host}`);
-      absolute.port = String(port);
-      const relay: ProxyRelay = {
-        proxy,
-        target: absolute.href,
-        headers: { host: absolute.host, ...(authorization === null ? {} : { 'proxy-authorization': authorization }) },
-        credentialsSent: authorization !== null,
-      };
-      return options.runStep(async () => {
-        const started = performance.now();
-        let socket;
-        try {
-          socket = await openConnection(endpoint.host, endpoint.port, deadlineSignal(options.connectTimeoutMs, signal));
-        } catch (error) {
-          throw new ProxyRefusalError(unreachableRefusal({ proxy, target: relay.target, credentialsSent: relay.credentialsSent }, error));
-        }
-        const connectMs = elapsedSince(started);
-        return overSocket(socket, proxyOrigin, (dispatcher) => exchange({ dispatcher, address: null, port, connectMs, failedAttempts: [], relay }));
-      });
-    },
-  };
-}
-
-/**
- * A router that picks, for each hop, the router for the hop's host and the port its URL names (before the port
- * map): a redirect may lead from a host the proxy serves to one that bypasses it, or back.
- */
-export function routerPerHost(choose: (host: string, port: number) => HttpRouter): HttpRouter {
-  return {
-    withConnection: (url, signal, exchange) => choose(hostOf(url), Number(url.port || 80)).withConnection(url, signal, exchange),
-  };
-}
-
-/** Runs `use` with a client over `socket`, which undici then owns, and destroys it once `use` settles. */
-async function overSocket<T>(socket: Socket, origin: string, use: (dispatcher: Dispatcher) => Promise<T>): Promise<T> {
-  const dispatcher = new Client(origin, { connect: handOver(socket) });
-  try {
-    return await use(dispatcher);
-  } finally {
-    await dispatcher.destroy();
-  }
-}
-
-/**
- * undici's connector, giving it the socket we opened (once: one hop, one connection). The callback must come
- * asynchronously, as from a real connect: called synchronously, undici's client stalls with the request queued.
- */
-function handOver(socket: Socket): buildConnector.connector {
-  let given = false;
-  return (_options, callback) => {
-    const first = !given;
-    given = true;
-    queueMicrotask(() => (first ? callback(null, socket) : callback(new Error('the connection of this hop was already used'), null)));
-  };
-}
-
-/** URL hostnames keep IPv6 brackets; connections want the bare literal. */
-function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, '$1');
-}
 
 /** What a server said, as evidence: selected headers, each one line and capped. */
 export type HttpAnswer = {
@@ -258,6 +78,8 @@ export type FetchFailure =
   /** Something answered that is not HTTP, or closed the connection without an answer. */
   | { kind: 'protocol'; detail: string }
   | { kind: 'redirects'; detail: string }
+  /** A redirect the fetch refused (probes/redirects.ts): another scheme, or an address further inwards. */
+  | { kind: 'redirect-refused'; target: string; detail: string }
   /** The proxy answered itself (407, a refusal page, its own 5xx), failed the exchange, or could not be reached. */
   | { kind: 'proxy'; detail: string; refusal: ProxyRefusal };
 
@@ -268,7 +90,7 @@ export type FetchEvidence = {
   hops: HopEvidence[];
   /** The final answer's body; null when there was no final answer. */
   body: BodyEvidence | null;
-  /** A redirect the fetch did not follow (another scheme), with the answer that asked for it as the final one. */
+  /** A redirect to https the fetch did not follow, with the answer that asked for it as the final one. */
   unfollowedRedirect: string | null;
   failure: FetchFailure | null;
   totalMs: number;
@@ -295,6 +117,7 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
     ({ evidence: { url: request.url, hops, ...outcome, totalMs: elapsedSince(started) }, headers, body });
   const none = { body: null, unfollowedRedirect: null };
   let current: FetchRequest = request;
+  let admit: AddressAdmission | undefined;
   for (;;) {
     const url = new URL(current.url);
     const hop: HopEvidence = { url: current.url, method: current.method, proxy: null, address: null, port: null, connectMs: null, failedAttempts: [], answer: null };
@@ -306,11 +129,16 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
         Object.assign(hop, { proxy: relay?.proxy ?? null, address, port, connectMs, failedAttempts });
         const exchanged = await exchange(connection, url, current, hop, ctx);
         return relay ? asRelayed(exchanged, hop.answer, relay, current.method) : exchanged;
-      });
+      }, admit);
     } catch (error) {
       if (error instanceof ProxyRefusalError) {
         hop.proxy = error.refusal.proxy;
         return finish({ ...none, failure: { kind: 'proxy', detail: redirected(hops, error.message), refusal: error.refusal } });
+      }
+      if (error instanceof AddressRefused) {
+        // Nothing was sent to it: the refused hop is no hop, and the redirect that asked for it the final answer.
+        hops.pop();
+        return finish({ ...none, failure: refusal(hops, current.url, error.message) });
       }
       if (!(error instanceof RouteFailure)) throw error;
       hop.failedAttempts = [...error.attempts];
@@ -321,15 +149,45 @@ export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: 
     const location = answer && REDIRECT_STATUSES.has(answer.status) ? result.headers.location : undefined;
     const target = typeof location === 'string' ? redirectTarget(location, url) : null;
     if (!target) return finish({ body: result.body, unfollowedRedirect: null, failure: null }, result.headers, result.kept);
+    const badScheme = refusedScheme(target);
+    if (badScheme) return finish({ ...none, failure: refusal(hops, target.href, badScheme) });
     if (target.protocol !== 'http:') return finish({ body: result.body, unfollowedRedirect: toOneLine(target.href, MAX_HEADER_SHOWN), failure: null }, result.headers, result.kept);
     if (hops.length > MAX_REDIRECTS) {
       const loop = hops.some((earlier) => earlier.url === target.href) ? ' (a redirect loop)' : '';
       return finish({ ...none, failure: { kind: 'redirects', detail: `more than ${MAX_REDIRECTS} redirects${loop}: ${[...hops.map((h) => h.url), target.href].map((u) => toOneLine(u, 120)).join(' → ')}` } });
     }
+    const source = redirectSource(hop, url);
+    const literal = hostOf(target);
+    const literalRefused = isIP(literal) ? refusedAddress(source, literal) : null;
+    if (literalRefused) {
+      const byProxy = hop.proxy !== null ? ` (through proxy ${hop.proxy}, which resolves names itself, only an address written in the URL can be judged)` : '';
+      return finish({ ...none, failure: refusal(hops, target.href, `${literalRefused}${byProxy}`) });
+    }
+    admit = (address) => refusedAddress(source, address);
     // 307 and 308 repeat the request as it was; the others continue with a GET (RFC 9110 15.4, as clients do).
     const keepsMethod = answer?.status === 307 || answer?.status === 308;
     current = { ...current, url: target.href, ...(keepsMethod ? {} : { method: 'GET', body: null }) };
   }
+}
+
+/**
+ * Where a redirect came from, for the policy: the address its answer came from; through a proxy the origin's address
+ * is the proxy's secret, so the URL's literal, else the proxy's own address (what this machine connected to).
+ */
+function redirectSource(hop: HopEvidence, url: URL): string | null {
+  if (hop.address !== null) return hop.address;
+  if (isIP(hostOf(url))) return hostOf(url);
+  if (hop.proxy === null || !URL.canParse(hop.proxy)) return null;
+  const proxyHost = hostOf(new URL(hop.proxy));
+  return isIP(proxyHost) ? proxyHost : null;
+}
+
+/** The failure of a redirect not followed: the answer that asked for it is the last hop. */
+function refusal(hops: readonly HopEvidence[], target: string, reason: string): FetchFailure {
+  const last = hops[hops.length - 1];
+  const shown = toOneLine(target, 200);
+  const asked = last?.answer ? ` (${last.answer.status})` : '';
+  return { kind: 'redirect-refused', target: shown, detail: redirected(hops, `the server redirects to ${shown}${asked}, which is not followed: ${reason}`) };
 }
 
 function redirected(hops: readonly HopEvidence[], detail: string): string {
@@ -337,19 +195,11 @@ function redirected(hops: readonly HopEvidence[], detail: string): string {
   return hops.length > 1 && last ? `after redirects, at ${toOneLine(last.url, 120)}: ${detail}` : detail;
 }
 
-function redirectTarget(location: string, base: URL): URL | null {
-  try {
-    return new URL(location, base);
-  } catch {
-    return null; // an unusable Location: the 3xx is the final answer
-  }
-}
-
 interface HopResult {
   headers: ResponseHeaders;
   kept: Buffer;
   body: BodyEvidence | null;
-  failure: Exclude<FetchFailure, { kind: 'redirects' }> | null;
+  failure: Exclude<FetchFailure, { kind: 'redirects' | 'redirect-refused' }> | null;
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   childrenOf, contextTag, decodeDer, DerError, derNull, derOctetString, derOid, derSequence, expectTag, explicitContent, FieldReader,
   readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, TAG, type DerNode,
 } from './der.js';
-import { fetchHttp, type FetchEvidence, type HttpRouter } from './http-fetch.js';
+import { fetchHttp, type FetchEvidence } from './http-fetch.js';
+import type { HttpRouter } from './http-routes.js';
 import { describePage, type PageEvidence } from './page.js';
 import { certificateFields, digestOf, signatureAlgorithmName, verifySignature, type CertificateFields, type SignatureOutcome } from './pkix.js';
 import type { ProbeContext } from './probe.js';

@@ -1,8 +1,10 @@
 // Runs the spec files of the plan's check kinds in vitest, in this process's control, and collects each
 // test's CheckResult. One worker without isolation: the specs share one observation session.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node';
 import type { Reporter } from 'vitest/reporters';
 import type { RunPlan } from '../config/plan.js';
@@ -27,16 +29,24 @@ export function specFilesFor(plan: RunPlan): string[] {
 
 /** Runs the checks; when `interrupt` fires, returns at once with the checks finished so far. */
 export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise<ChecksOutcome> {
-  const collector = new ResultCollector();
+  const collector = new ResultCollector(plan);
   const include = specFilesFor(plan);
   if (include.length === 0) return { results: [], internalErrors: [], interrupted: false };
+  // Every check's result as soon as it is judged (specs/support.ts posts them): a check may finish while an earlier
+  // spec file still waits on a tarpit, and its own test has not even started when Ctrl-C comes.
+  const channel = new BroadcastChannel(`egress-preflight-results-${randomUUID()}`);
+  channel.onmessage = (event) => collector.finished((event as { data: CheckResult }).data);
   const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
-    resolve({ results: orderResults(collector.results, plan), internalErrors: [], interrupted: true });
+    resolve({ results: orderResults(collector.everyFinished(), plan), internalErrors: [], interrupted: true });
   }, { once: true }));
-  return Promise.race([interrupted, runVitest(plan, include, collector)]);
+  try {
+    return await Promise.race([interrupted, runVitest(plan, include, collector, String(channel.name))]);
+  } finally {
+    channel.close();
+  }
 }
 
-async function runVitest(plan: RunPlan, include: string[], collector: ResultCollector): Promise<ChecksOutcome> {
+async function runVitest(plan: RunPlan, include: string[], collector: ResultCollector, resultsChannel: string): Promise<ChecksOutcome> {
   const savedExitCode = process.exitCode;
   // Imported here, not at the top: the CLI's other commands and its argument errors need no vitest.
   const { createVitest } = await import('vitest/node');
@@ -59,7 +69,7 @@ async function runVitest(plan: RunPlan, include: string[], collector: ResultColl
     experimental: { viteModuleRunner: false, nodeLoader: false },
     // dns first: its spec loads no certificate code, so the first probes start soonest.
     sequence: { sequencer: CheckKindSequencer },
-    provide: { plan },
+    provide: { plan, resultsChannel },
     reporters: [collector],
   });
   // vitest exits the process on Ctrl-C; the CLI handles it instead, writing what has finished.
@@ -88,6 +98,21 @@ class CheckKindSequencer implements TestSequencer {
 class ResultCollector implements Reporter {
   readonly results: CheckResult[] = [];
   readonly internalErrors: string[] = [];
+  /** Results judged in the worker, by id, whether or not their test has reported yet. */
+  private readonly judged = new Map<string, CheckResult>();
+
+  constructor(private readonly plan: RunPlan) {}
+
+  /** A result judged in the worker; prerequisites of kinds the plan leaves out (tcp under --only tls) have no test. */
+  finished(result: CheckResult): void {
+    if (this.plan.checks.includes(result.check)) this.judged.set(result.id, result);
+  }
+
+  /** What the tests reported, and every other result that was judged before they could. */
+  everyFinished(): CheckResult[] {
+    const reported = new Set(this.results.map((result) => result.id));
+    return [...this.results, ...[...this.judged.values()].filter((result) => !reported.has(result.id))];
+  }
 
   onTestCaseResult(testCase: TestCase): void {
     const result = testCase.meta().result;

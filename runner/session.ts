@@ -1,11 +1,13 @@
 // Observations of one run: every probe result memoized by its target, so that each DNS name is resolved once
 // and each connection attempted once however many checks read it, all under one concurrency cap.
 import type { RunPlan } from '../config/plan.js';
+import { probeAia, type AiaEvidence } from '../probes/aia.js';
 import type { ObservedCertificate } from '../probes/certificates.js';
 import { probeCrl, type CrlEvidence } from '../probes/crl.js';
 import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
-import { directRouter, proxyRouter, routerPerHost, type FetchEvidence, type HttpRouter, type Resolution } from '../probes/http-fetch.js';
+import type { FetchEvidence } from '../probes/http-fetch.js';
+import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../probes/http-routes.js';
 import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
@@ -95,6 +97,14 @@ export class ObservationSession {
   /** A CRL, fetched once per run however many certificates name it. */
   crl(url: string): Promise<CrlEvidence> {
     return this.fetched(`crl ${url}`, (ctx) => probeCrl({ url, router: this.router, maxBytes: this.plan.limits.crlMaxBytes }, ctx));
+  }
+
+  /**
+   * The CA certificate at an Authority Information Access caIssuers URL, fetched once per run however many chains
+   * name it: what Windows fetches when a server leaves out its intermediate.
+   */
+  aiaIssuer(url: string): Promise<AiaEvidence> {
+    return this.fetched(`aia ${url}`, (ctx) => probeAia({ url, router: this.router }, ctx));
   }
 
   /** An OCSP request to `url` about `certificate`, whose issuer is `issuer`. */

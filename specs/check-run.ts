@@ -22,6 +22,7 @@ export interface HostPlan {
 export class CheckRun {
   readonly hosts: HostPlan[];
   private readonly results = new Map<string, Promise<CheckResult>>();
+  private readonly finishedListeners: Array<(result: CheckResult) => void> = [];
 
   constructor(readonly plan: RunPlan, readonly observe: ObservationSession) {
     this.hosts = groupByHost(plan.endpoints);
@@ -43,8 +44,17 @@ export class CheckRun {
       const unfilled = unfilledResult(subject, owners, this.plan.endpoints);
       pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => qualifiedResult(result, owners));
       this.results.set(subject.id, pending);
+      pending.then((result) => this.finishedListeners.forEach((listener) => listener(result)), () => {});
     }
     return pending;
+  }
+
+  /**
+   * Tells `listener` of every result the moment it is judged: a check may finish long before its spec file's test
+   * runs (spec files run one after another), and Ctrl-C must not lose it.
+   */
+  onFinished(listener: (result: CheckResult) => void): void {
+    this.finishedListeners.push(listener);
   }
 }
 

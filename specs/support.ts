@@ -1,5 +1,6 @@
 // Vitest glue shared by every spec file: the run plan arrives through provide/inject, each test carries its
 // CheckResult in task.meta for the reporters, and a failed check fails its test.
+import { BroadcastChannel } from 'node:worker_threads';
 import { inject, test } from 'vitest';
 import type { RunPlan } from '../config/plan.js';
 import type { CheckResult } from '../model/result.js';
@@ -10,6 +11,8 @@ import { startAllChecks } from './all-checks.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     plan: RunPlan;
+    /** Where each check's result is posted once judged (runner/run-checks.ts listens); absent outside the CLI. */
+    resultsChannel?: string;
   }
   export interface TaskMeta {
     result?: CheckResult;
@@ -26,9 +29,25 @@ export function checkRun(): CheckRun {
   if (!current) {
     const plan = inject('plan');
     current = new CheckRun(plan, new ObservationSession(plan));
+    postFinishedResults(current, inject('resultsChannel'));
     startAllChecks(current);
   }
   return current;
+}
+
+/** Posts every judged result to the runner, which keeps them when the run is interrupted before their tests report. */
+function postFinishedResults(run: CheckRun, channelName: string | undefined): void {
+  if (!channelName) return;
+  const channel = new BroadcastChannel(channelName);
+  // The channel must never keep the worker alive.
+  channel.unref();
+  run.onFinished((result) => {
+    try {
+      channel.postMessage(result);
+    } catch {
+      // A result that cannot be cloned still reaches the runner through its test.
+    }
+  });
 }
 
 export class CheckFailed extends Error {

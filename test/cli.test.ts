@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { startForwardProxy } from '../lab/forward-proxy.js';
 import { loopbackAddress } from '../lab/loopback.js';
+import { startHttpFixtures } from '../lab/http-servers.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import type { RunDocument } from '../model/result.js';
 import { cliPath, runPreflight, type CliRun } from './support/cli.js';
@@ -236,6 +237,34 @@ describe('Ctrl-C', () => {
       expect(stderr).toBe('preflight: interrupted: 1 finished checks reported; the others did not run\n');
     } finally {
       await dns.close();
+    }
+  });
+  it('keeps a port-80 check that finished while a tarpit holds a tls check (its spec file never started)', async () => {
+    const dns = await startLabDnsServer({
+      zone: { 'web.lab.test': { records: [{ type: 'A', value: '127.0.0.1' }] }, 'tarpit.lab.test': { records: [{ type: 'A', value: loopbackAddress(6301) }] } },
+    });
+    const tarpit = await startTcpListener(loopbackAddress(6301), 0, 'tarpit');
+    const web = await startHttpFixtures('127.0.0.1', 0, { '/': { kind: 'body', contentType: 'text/plain', body: 'hello\n' } });
+    try {
+      const url = `http://web.lab.test:${web.port}/`;
+      const config = file('interrupt-http.yaml', `endpoints:\n  - host: tarpit.lab.test\n    ports: [443]\n  - url: ${url}\n`);
+      const json = path.join(work, 'interrupted-http.json');
+      const args = [cliPath, '-c', config, '--resolver', `127.0.0.1:${dns.port}`, '--port-map', `443=${tarpit.port}`, '--only', 'tls,http', '--timeout', '30000', '--json', json];
+      const child = spawn(process.execPath, args, { cwd: work });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // The http check has its answer once the fixture has been asked; the tls handshake into the tarpit waits 30 s.
+      await expect.poll(() => web.requests.length, { timeout: 15_000, interval: 50 }).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
+      expect(doc.interrupted).toBe(true);
+      expect(doc.results.map((r) => [r.id, r.status, r.code])).toEqual([[`http:${url}`, 'pass', 'HTTP_OK']]);
+      expect(stderr).toBe('preflight: interrupted: 1 finished checks reported; the others did not run\n');
+    } finally {
+      await Promise.all([dns.close(), tarpit.close(), web.close()]);
     }
   });
 });

@@ -5,12 +5,14 @@ import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { blockPageHtml, startHttpFixtures, type HttpFixture, type LabHttpServer } from '../lab/http-servers.js';
 import { listen, loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
+import { probeCrl } from '../probes/crl.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import { PAGE_PREFIX_BYTES } from '../probes/page.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
+import { judgeCrl } from '../specs/checks/crl.js';
 import { httpCheck, judgeHttp } from '../specs/checks/http.js';
-import { probeContext, routerFor, testPlan, urlEndpoint } from './support/port80.js';
+import { loopbackOnlyRouter, probeContext, routerFor, testPlan, urlEndpoint } from './support/port80.js';
 
 const ORIGIN = loopbackAddress(4001);
 const OTHER = loopbackAddress(4002);
@@ -28,6 +30,9 @@ const routes: Record<string, HttpFixture> = {
   '/proxy-auth': { kind: 'body', status: 407, contentType: 'text/html', body: '<html><head><title>Authentication required</title></head></html>', headers: { 'proxy-authenticate': 'Basic realm="corp"' } },
   '/loop': { kind: 'redirect', status: 302, location: '/loop' },
   '/to-https': { kind: 'redirect', status: 301, location: 'https://secure.lab.test/' },
+  '/to-file': { kind: 'redirect', status: 302, location: 'file:///etc/passwd' },
+  '/to-metadata': { kind: 'redirect', status: 302, location: 'http://169.254.169.254/latest/meta-data/' },
+  '/crl-to-metadata': { kind: 'redirect', status: 301, location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' },
   '/gateway': { kind: 'body', status: 502, contentType: 'text/plain', body: 'bad gateway\n' },
   '/hang': { kind: 'hang' },
   '/endless': { kind: 'stream', contentType: 'text/plain', totalBytes: 'endless', declareLength: false },
@@ -43,6 +48,8 @@ beforeAll(async () => {
   port = await findSharedFreePort([ORIGIN, OTHER, CLOSED, RESETTING, NOT_HTTP]);
   other = await startHttpFixtures(OTHER, port, { '/landing': { kind: 'body', contentType: 'text/plain', body: 'landed\n' } });
   routes['/elsewhere'] = { kind: 'redirect', status: 301, location: `http://other.lab.test:${port}/landing` };
+  routes['/to-metadata-name'] = { kind: 'redirect', status: 302, location: `http://metadata.lab.test:${port}/latest/meta-data/` };
+  routes['/to-loopback-literal'] = { kind: 'redirect', status: 302, location: `http://${OTHER}:${port}/landing` };
   origin = await startHttpFixtures(ORIGIN, port, routes);
   const reset: LabTcpListener = await startTcpListener(RESETTING, port, 'reset');
   // An SSH server on the port: bytes that are not HTTP.
@@ -144,6 +151,56 @@ describe('http probe and verdict', () => {
     expect(judgeHttp(evidence, 80)).toMatchObject({ status: 'pass', code: 'HTTP_OK', message: `${at('/to-https')}: the server answered 301 Moved Permanently, redirecting to https://secure.lab.test/ in ${evidence.fetch.totalMs} ms` });
   });
 
+  it('refuses a redirect to a file URL: HTTP_REDIRECT_REFUSED naming the target, not a pass', async () => {
+    const evidence = await fetched(at('/to-file'));
+    const verdict = judgeHttp(evidence, 80);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(verdict.message).toBe(`${at('/to-file')}: the server redirects to file:///etc/passwd (302), which is not followed: file is not http or https`);
+    expect(verdict.remediation).toContain('sends the client to file:///etc/passwd');
+    expect(evidence.fetch.hops.map((hop) => hop.url)).toEqual([at('/to-file')]);
+    expect(evidence.fetch.failure).toMatchObject({ kind: 'redirect-refused', target: 'file:///etc/passwd' });
+  });
+
+  const lab = { 'origin.lab.test': [ORIGIN], 'other.lab.test': [OTHER], 'metadata.lab.test': ['169.254.169.254'] };
+
+  it('refuses a redirect to the link-local metadata address before any connection is attempted', async () => {
+    const { router: guarded, connected, wouldHaveLeftLoopback } = loopbackOnlyRouter(lab);
+    const evidence = await probeHttp({ url: at('/to-metadata'), router: guarded }, probeContext(1000));
+    const verdict = judgeHttp(evidence, 80);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(verdict.message).toBe(`${at('/to-metadata')}: the server redirects to http://169.254.169.254/latest/meta-data/ (302), which is not followed: 169.254.169.254 is a link-local address (where cloud metadata services answer)`);
+    expect(connected).toEqual([at('/to-metadata')]);
+    expect(wouldHaveLeftLoopback).toEqual([]);
+  });
+
+  it('judges the address a redirect\'s name resolves to by the run\'s DNS: a name for 169.254.169.254 is refused', async () => {
+    const { router: guarded, connected, wouldHaveLeftLoopback } = loopbackOnlyRouter(lab);
+    const evidence = await probeHttp({ url: at('/to-metadata-name'), router: guarded }, probeContext(1000));
+    const verdict = judgeHttp(evidence, 80);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    const target = at('/latest/meta-data/', 'metadata.lab.test');
+    expect(verdict.message).toBe(`${at('/to-metadata-name')}: the server redirects to ${target} (302), which is not followed: metadata.lab.test resolves (by this run's DNS) to 169.254.169.254: 169.254.169.254 is a link-local address (where cloud metadata services answer)`);
+    expect(connected).toEqual([at('/to-metadata-name')]);
+    expect(wouldHaveLeftLoopback).toEqual([]);
+  });
+
+  it('follows a redirect from loopback to loopback: a lab stays usable', async () => {
+    const { router: guarded, connected } = loopbackOnlyRouter(lab);
+    const evidence = await probeHttp({ url: at('/to-loopback-literal'), router: guarded }, probeContext(1000));
+    expect(judgeHttp(evidence, 80)).toMatchObject({ status: 'pass', code: 'HTTP_OK' });
+    expect(connected).toEqual([at('/to-loopback-literal'), `http://${OTHER}:${port}/landing`]);
+  });
+
+  it('a CRL URL redirecting to the metadata address carries HTTP_REDIRECT_REFUSED on its crl result', async () => {
+    const { router: guarded, connected, wouldHaveLeftLoopback } = loopbackOnlyRouter(lab);
+    const evidence = await probeCrl({ url: at('/crl-to-metadata'), router: guarded, maxBytes: 1024 * 1024 }, probeContext(1000));
+    const verdict = judgeCrl(evidence, { signature: null, covered: [] }, 80, 1024 * 1024);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(verdict.message).toBe(`${at('/crl-to-metadata')}: the server redirects to http://169.254.169.254/latest/meta-data/iam/security-credentials/ (301), which is not followed: 169.254.169.254 is a link-local address (where cloud metadata services answer)`);
+    expect(connected).toEqual([at('/crl-to-metadata')]);
+    expect(wouldHaveLeftLoopback).toEqual([]);
+  });
+
   it('reports a gateway\'s 502 as HTTP_STATUS', async () => {
     const verdict = judgeHttp(await fetched(at('/gateway')), 80);
     expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_STATUS', message: `${at('/gateway')}: a gateway answered 502 Bad Gateway: it could not reach the server` });
@@ -198,7 +255,7 @@ describe('http check in a run', () => {
   beforeAll(async () => {
     const a = (value: string) => ({ records: [{ type: 'A' as const, value, ttl: 60 }] });
     dns = await startLabDnsServer({ zone: { 'origin.lab.test': a(ORIGIN), 'other.lab.test': a(OTHER), 'sinkholed.lab.test': a('0.0.0.0') } });
-    const endpoints = ['http://origin.lab.test/ok', 'http://origin.lab.test/block-200', 'http://missing.lab.test/', 'http://sinkholed.lab.test/'].map((url) => urlEndpoint(url, 'http'));
+    const endpoints = ['http://origin.lab.test/ok', 'http://origin.lab.test/block-200', 'http://origin.lab.test/to-file', 'http://missing.lab.test/', 'http://sinkholed.lab.test/'].map((url) => urlEndpoint(url, 'http'));
     const plan = testPlan({ checks: ['dns', 'http'], resolver: { host: dns.host, port: dns.port }, endpoints, portMap: { 80: port } });
     run = new CheckRun(plan, new ObservationSession(plan));
   });
@@ -214,6 +271,13 @@ describe('http check in a run', () => {
     const blocked = await httpCheck(run, 'http://origin.lab.test/block-200');
     expect(blocked).toMatchObject({ status: 'fail', code: 'HTTP_BLOCK_PAGE' });
     expect(blocked.evidence['page']).toMatchObject({ title: 'Web Page Blocked' });
+  });
+
+  it('fails an endpoint whose server redirects to a file URL: HTTP_REDIRECT_REFUSED, where it used to pass', async () => {
+    const result = await httpCheck(run, 'http://origin.lab.test/to-file');
+    expect(result).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(result.message).toBe('http://origin.lab.test/to-file: the server redirects to file:///etc/passwd (302), which is not followed: file is not http or https');
+    expect(result.remediation).toBe('The answer for origin.lab.test on port 80 sends the client to file:///etc/passwd, where no client should be sent (the agent must not follow it either): a server, proxy or firewall that redirects there is misconfigured or hostile. Check what answers for origin.lab.test on port 80.');
   });
 
   it('skips when the dns check of a configured host failed, sinkholes included', async () => {

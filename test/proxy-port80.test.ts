@@ -17,7 +17,8 @@ import { labPki, type LabPki } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
 import { observeCertificate, ParsedCertificate } from '../probes/certificates.js';
-import { proxyRouter, type FetchEvidence } from '../probes/http-fetch.js';
+import type { FetchEvidence } from '../probes/http-fetch.js';
+import { proxyRouter } from '../probes/http-routes.js';
 import { probeOcsp } from '../probes/ocsp.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
@@ -25,6 +26,7 @@ import { crlCheck, crlSources } from '../specs/checks/crl.js';
 import { dnsCheck } from '../specs/checks/dns.js';
 import { httpCheck } from '../specs/checks/http.js';
 import { tcpPorts } from '../specs/checks/tcp.js';
+import { judgeHttp } from '../specs/checks/http.js';
 import { judgeOcsp } from '../specs/checks/ocsp.js';
 import { runPreflight } from './support/cli.js';
 import { probeContext, testPlan, urlEndpoint } from './support/port80.js';
@@ -60,6 +62,8 @@ beforeAll(async () => {
     '/forbidden': { kind: 'body', status: 403, contentType: 'text/html', body: blockPageHtml('Origin Forbidden', 'Zscaler') },
     '/gateway': { kind: 'body', status: 502, contentType: 'text/plain', body: 'bad gateway\n' },
     '/elsewhere': { kind: 'redirect', status: 302, location: 'http://direct.lab.test/landing' },
+    '/to-metadata': { kind: 'redirect', status: 302, location: 'http://169.254.169.254/latest/meta-data/' },
+    '/issuing.crt': { kind: 'body', contentType: 'application/pkix-cert', body: pki.publicIssuing.certificate.der },
   };
   port = await findSharedFreePort([ORIGIN, DIRECT]);
   closers.push(await startHttpFixtures(ORIGIN, port, routes));
@@ -99,6 +103,26 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 const through = (proxy: LabForwardProxy) => `; through proxy ${proxy.url} (from --proxy)`;
 
 describe('port-80 checks through the proxy', () => {
+  it('fetches an AIA caIssuers URL through the proxy, as the agent\'s Windows does', async () => {
+    const proxy = await labProxy();
+    const run = runThrough(proxy.url);
+    const aia = await run.observe.aiaIssuer(at('/issuing.crt'));
+    expect(aia).toMatchObject({ format: 'der', parseError: null, certificates: [expect.objectContaining({ commonName: 'Microsoft Azure RSA TLS Issuing CA 04' })] });
+    expect(aia.fetch.hops).toEqual([expect.objectContaining({ proxy: proxy.url, address: null })]);
+    expect(proxy.requests.map((request) => [request.method, request.target])).toEqual([['GET', `http://origin.lab.test:${port}/issuing.crt`]]);
+  });
+
+  it('refuses a redirect to a link-local literal by the URL alone, saying the proxy resolves names', async () => {
+    const proxy = await labProxy();
+    const run = runThrough(proxy.url);
+    const url = at('/to-metadata');
+    const verdict = judgeHttp(await run.observe.http(url), 80);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'HTTP_REDIRECT_REFUSED' });
+    expect(verdict.message).toBe(`${url}: the server redirects to http://169.254.169.254/latest/meta-data/ (302), which is not followed: 169.254.169.254 is a link-local address (where cloud metadata services answer) (through proxy ${proxy.url}, which resolves names itself, only an address written in the URL can be judged)`);
+    // Only the first request reached the proxy: the refused one was never asked of it.
+    expect(proxy.requests.map((request) => request.target)).toEqual([`http://origin.lab.test:${port}/to-metadata`]);
+  });
+
   it('tcp covers only the ports the agent tunnels: through the proxy, port 80 gets no CONNECT', async () => {
     const origin = (run: CheckRun) => run.hosts.find((host) => host.host === 'origin.lab.test');
     const proxied = runThrough((await labProxy()).url);

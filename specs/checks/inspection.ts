@@ -10,6 +10,7 @@ import type { TlsEvidence } from '../../probes/tls.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
 import { describeHandshake, tlsCheck } from './tls.js';
+import { assessCompleted, chainCompletion, completionEvidence } from './chain-completion.js';
 
 /** The device to name in remediation, by vendor. */
 const INSPECTING_PRODUCTS: Readonly<Record<InspectionVendor, string>> = {
@@ -39,8 +40,10 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (tls.status === 'skip') return skippedFor(subject, tls);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
-    const assessment = await namedByProxy(run, evidence, assessObserved(evidence, run.plan.trust));
-    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment), expectedIssuers: run.plan.trust.expectedIssuers });
+    // A chain missing its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
+    const completion = await chainCompletion(run, evidence);
+    const assessment = await namedByProxy(run, evidence, assessCompleted(completion, run.plan.trust, () => assessObserved(evidence, run.plan.trust)));
+    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion) });
   });
 }
 

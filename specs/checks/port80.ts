@@ -5,7 +5,8 @@ import type { ProxyPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { CheckResult } from '../../model/result.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
-import type { FetchEvidence, HopEvidence, HttpAnswer, RouteFailureCode } from '../../probes/http-fetch.js';
+import type { FetchEvidence, HopEvidence, HttpAnswer } from '../../probes/http-fetch.js';
+import type { RouteFailureCode } from '../../probes/http-routes.js';
 import type { PageEvidence } from '../../probes/page.js';
 import type { ProxyRefusal } from '../../probes/tunnel.js';
 import { skippedFor, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
@@ -48,10 +49,25 @@ export async function dnsPrerequisite(run: CheckRun, subject: ResultSubject): Pr
  */
 export function unansweredVerdict(fetch: FetchEvidence, port: number, what: string, timeout?: { code: Code; remediation: string }): Verdict | null {
   const failure = fetch.failure;
+  if (failure?.kind === 'redirect-refused') return redirectRefusedVerdict(fetch, failure, port);
   if (failure?.kind === 'proxy') return proxyRefusalVerdict(fetch, failure, port);
   if (failure?.kind === 'transport') return transportVerdict(fetch, failure, port, what);
   if (failure?.kind === 'timeout' && timeout) return { status: 'fail', code: timeout.code, message: `${fetch.url}: ${failure.detail}`, remediation: timeout.remediation };
   return null;
+}
+
+/**
+ * A redirect the fetch refused (probes/redirects.ts): the same code for http, crl and ocsp, because it is the
+ * underlying failure and the same fault whatever was fetched; the agent must not follow it either.
+ */
+export function redirectRefusedVerdict(fetch: FetchEvidence, failure: { target: string; detail: string }, port: number): Verdict {
+  const host = new URL(lastHop(fetch)?.url ?? fetch.url).hostname;
+  return {
+    status: 'fail',
+    code: 'HTTP_REDIRECT_REFUSED',
+    message: `${fetch.url}: ${failure.detail}`,
+    remediation: `The answer for ${host} on port ${port} sends the client to ${failure.target}, where no client should be sent (the agent must not follow it either): a server, proxy or firewall that redirects there is misconfigured or hostile. Check what answers for ${host} on port ${port}.`,
+  };
 }
 
 /** The verdict when no answer came for want of a connection: the tcp check's code and advice, or the DNS failure. */

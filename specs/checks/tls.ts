@@ -15,6 +15,7 @@ import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } f
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
 import { revocationsOf } from './revocation.js';
+import { chainCompletion, completedTlsVerdict, completionEvidence } from './chain-completion.js';
 
 export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH';
 
@@ -53,7 +54,10 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     const revocations = await revocationsOf(run, evidence);
-    return makeResult(subject, judgeTls(target.port, evidence, revocations), (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), tlsReportEvidence(evidence, revocations));
+    // A chain missing its intermediate is judged as the agent's Windows meets it: completed from the AIA URL.
+    const completion = await chainCompletion(run, evidence);
+    const verdict = completedTlsVerdict(judgeTls(target.port, evidence, revocations), completion, certificateFindings(evidence, revocations), describeHandshake(evidence, target.port), evidence);
+    return makeResult(subject, verdict, (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), { ...tlsReportEvidence(evidence, revocations), ...completionEvidence(completion) });
   });
 }
 

@@ -2,8 +2,9 @@
 // and a run plan pointed at lab servers.
 import type { PlannedEndpoint, RunPlan } from '../../config/plan.js';
 import type { CheckKind } from '../../model/codes.js';
-import { directRouter, type HttpRouter } from '../../probes/http-fetch.js';
+import { directRouter, type HttpRouter } from '../../probes/http-routes.js';
 import type { ProbeContext } from '../../probes/probe.js';
+import { isIP } from 'node:net';
 
 /** Resolves names from `table` (IP literals need none); any other name is NXDOMAIN. */
 export function routerFor(table: Readonly<Record<string, readonly string[]>> = {}, connectTimeoutMs = 1000): HttpRouter {
@@ -55,4 +56,40 @@ export function testPlan(options: TestPlanOptions): RunPlan {
     limits: { crlMaxBytes: options.crlMaxBytes ?? 20 * 1024 * 1024 },
     endpoints: options.endpoints,
   };
+}
+
+/**
+ * A router like routerFor that records each hop that reached its connection step and, as a guard of the test itself,
+ * never connects anywhere but loopback: a hop bound elsewhere is recorded in `wouldHaveLeftLoopback` and fails.
+ */
+export function loopbackOnlyRouter(table: Readonly<Record<string, readonly string[]>> = {}): { router: HttpRouter; connected: string[]; wouldHaveLeftLoopback: string[] } {
+  const connected: string[] = [];
+  const wouldHaveLeftLoopback: string[] = [];
+  let hop: URL | null = null;
+  const isLoopback = (address: string) => address.startsWith('127.') || address === '::1';
+  const inner = directRouter({
+    resolve: async (host) => {
+      const addresses = table[host];
+      return addresses ? { addresses } : { failure: { code: 'DNS_NXDOMAIN', detail: `${host} does not exist (NXDOMAIN)` } };
+    },
+    connectPort: (port) => port,
+    connectTimeoutMs: 1000,
+    runStep: (operation) => {
+      const host = hop?.hostname.replace(/^\[(.*)\]$/, '$1') ?? '';
+      const addresses = isIP(host) ? [host] : table[host] ?? [];
+      if (!addresses.every(isLoopback)) {
+        wouldHaveLeftLoopback.push(hop?.href ?? '');
+        return Promise.reject(new Error(`test guard: ${hop?.href} would connect to ${addresses.join(', ')}`));
+      }
+      connected.push(hop?.href ?? '');
+      return operation();
+    },
+  });
+  const router: HttpRouter = {
+    withConnection: (url, signal, exchange, admit) => {
+      hop = url;
+      return inner.withConnection(url, signal, exchange, admit);
+    },
+  };
+  return { router, connected, wouldHaveLeftLoopback };
 }
