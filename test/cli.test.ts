@@ -270,19 +270,20 @@ describe('Ctrl-C', () => {
 });
 
 describe('deadlines', () => {
-  it('50 endpoints against a resolver that never answers end within one deadline, not fifty', async () => {
+  it('50 endpoints against a resolver that never answers end within one deadline, not fifty', { timeout: 60_000 }, async () => {
     const silent = dgram.createSocket('udp4');
     await new Promise<void>((done) => silent.bind(0, '127.0.0.1', done));
     try {
       const endpoints = Array.from({ length: 50 }, (_, i) => `  - host: host${i}.silent.lab.test\n    ports: [443]`);
       const config = file('silent.yaml', `endpoints:\n${endpoints.join('\n')}\n`);
       const json = path.join(work, 'silent.json');
-      const run = await preflight(['-c', config, '--resolver', `127.0.0.1:${silent.address().port}`, '--timeout', '2000', '--json', json]);
+      const run = await preflight(['-c', config, '--resolver', `127.0.0.1:${silent.address().port}`, '--timeout', '5000', '--json', json]);
       expect(run.code).toBe(1);
       const doc = JSON.parse(readFileSync(json, 'utf8')) as RunDocument;
       expect(doc.results.filter((r) => r.code === 'DNS_TIMEOUT')).toHaveLength(50);
-      // The contract: less than 3 × 2 s plus start-up. Start-up is bounded generously for a loaded CI machine.
-      expect(doc.durationMs).toBeLessThan(3 * 2000);
+      // Not a timing test: names waited on one after another would take 50 deadlines (250 s); waited on together
+      // they take one, plus a retry. Four deadlines leave a loaded machine all the margin it needs.
+      expect(doc.durationMs).toBeLessThan(4 * 5000);
     } finally {
       silent.close();
     }
