@@ -22,6 +22,7 @@ function runOptions<T>(argv: Argv<T>) {
     .option('no-proxy', { type: 'boolean', describe: 'ignore proxy settings from the environment' })
     .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config" })
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
+    .option('hosts-file', { type: 'string', describe: 'hosts file the agent\'s resolver reads before DNS (default: /etc/hosts, on Windows %SystemRoot%\\System32\\drivers\\etc\\hosts)' })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
@@ -96,6 +97,7 @@ function toRunOptions(args: ParsedRunArgs): RunOptions {
     noProxy: args['no-proxy'],
     agentConfig: args['agent-config'],
     only: args.only,
+    hostsFile: args['hosts-file'],
     timeout: args.timeout,
     concurrency: args.concurrency,
     json: args.json,
