@@ -31,9 +31,11 @@ const PRIVATE_USE_FROM = 49152;
 
 /**
  * Codes by which a resolver says its policy kept the real answer back: Blocked (15), Censored (16), Filtered (17),
- * Prohibited (18), and Forged Answer (4), which a filter sends with the address of its block page.
+ * and Forged Answer (4), which a filter sends with the address of its block page. Prohibited (18) is not one:
+ * RFC 8914 gives it to a server refusing an unauthorised client, whatever the name.
  */
-export const POLICY_EDE_CODES: ReadonlySet<number> = new Set([4, 15, 16, 17, 18]);
+export const POLICY_EDE_CODES: ReadonlySet<number> = new Set([4, 15, 16, 17]);
+export const EDE_PROHIBITED = 18;
 
 export function edeName(code: number): string {
   const name = REGISTRY[code];

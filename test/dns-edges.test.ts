@@ -2,6 +2,7 @@
 // a CNAME loop inside a real bind9's SERVFAIL, Extended DNS Errors with hostile text, a server that refuses EDNS,
 // and the hosts file that pins a name past DNS. One fixture per failure mode, asserting code and message.
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,8 @@ import { hostsPinFor, parseHostsFile, readHostsFile, systemHostsPath } from '../
 import { judgeDns } from '../specs/checks/dns.js';
 import { createNetNamespace, type NetNamespace } from './support/netns.js';
 import { startNamed, type RunningService } from './support/services.js';
+import { runPreflight } from './support/cli.js';
+import type { RunDocument } from '../model/result.js';
 
 type Resolver = { host: string; port: number };
 
@@ -150,6 +153,7 @@ describe('EDNS0 and Extended DNS Errors', () => {
     'stale.lab.test': { records: [{ type: 'A', value: '127.0.1.7' }], ede: [{ code: 3, text: '' }] },
     'sinkholed.lab.test': { records: [{ type: 'A', value: '0.0.0.0' }], ede: [{ code: 16, text: 'censored by order' }] },
     'plain.lab.test': { records: [{ type: 'A', value: '127.0.1.1' }] },
+    'acl.lab.test': { respond: 'refused', ede: [{ code: 18, text: 'client 127.0.0.1 not in allow-recursion' }] },
     'other.lab.test': { records: [{ type: 'A', value: '127.0.1.2' }] },
   };
   let server: LabDnsServer;
@@ -181,19 +185,26 @@ describe('EDNS0 and Extended DNS Errors', () => {
   it('an address the resolver flags as "Filtered" is a filter\'s answer: DNS_SINKHOLE, though not configured as one', async () => {
     const verdict = judgeDns(await resolve('filtered.lab.test', at()), []);
     expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_SINKHOLE' });
-    expect(verdict.message).toBe('filtered.lab.test resolves to 127.0.9.1: blocked by DNS policy: a DNS security filter blocked the name, the resolver says Extended DNS Error 17 (Filtered): "Category: Malware (policy corp-dns-security)"');
+    expect(verdict.message).toBe('filtered.lab.test resolves to 127.0.9.1: blocked by DNS policy; the resolver says Extended DNS Error 17 (Filtered): "Category: Malware (policy corp-dns-security)"');
   });
 
   it('a sinkhole address with "Censored" carries the resolver\'s word', async () => {
     const verdict = judgeDns(await resolve('sinkholed.lab.test', at()), []);
     expect(verdict.code).toBe('DNS_SINKHOLE');
-    expect(verdict.message).toBe('sinkholed.lab.test resolves to 0.0.0.0: blocked by DNS policy: a DNS security filter blocked the name, the resolver says Extended DNS Error 16 (Censored): "censored by order"');
+    expect(verdict.message).toBe('sinkholed.lab.test resolves to 0.0.0.0: blocked by DNS policy; the resolver says Extended DNS Error 16 (Censored): "censored by order"');
   });
 
   it('an informational EDE on a good answer is shown and the check still passes', async () => {
     const verdict = judgeDns(await resolve('stale.lab.test', at()), []);
     expect(verdict).toMatchObject({ status: 'pass', code: 'DNS_OK' });
     expect(verdict.message).toBe('stale.lab.test resolves through 0 CNAME hops to 127.0.1.7; the resolver adds Extended DNS Error 3 (Stale Answer)');
+  });
+
+  it('"Prohibited" on a REFUSED is about this machine, not the name: the recursion ACL', async () => {
+    const verdict = judgeDns(await resolve('acl.lab.test', at()), []);
+    expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_REFUSED' });
+    expect(verdict.message).toMatch(/^acl\.lab\.test A: the resolver answered REFUSED \(resolver 127\.0\.0\.1:\d+\): the resolver does not serve this machine, it says Extended DNS Error 18 \(Prohibited\): "client 127\.0\.0\.1 not in allow-recursion"$/);
+    expect(verdict.remediation).toContain('recursion ACL');
   });
 
   it('names info codes from the IANA registry', () => {
@@ -274,5 +285,48 @@ describe('the hosts file', () => {
     const verdict = judgeDns(await resolve('gone.lab.test', [{ host: server.host, port: server.port }]), [], { path: '/etc/hosts', addresses: ['127.0.1.98'] });
     expect(verdict).toMatchObject({ status: 'warn', code: 'DNS_NXDOMAIN' });
     expect(verdict.message).toMatch(/^hosts file \/etc\/hosts pins gone\.lab\.test to 127\.0\.1\.98; the agent uses that address and never asks DNS, which says: gone\.lab\.test does not exist \(NXDOMAIN\)/);
+  });
+});
+
+describe('preflight --hosts-file (the built CLI)', () => {
+  let dir: string;
+  let server: LabDnsServer;
+  let listener: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'preflight-hosts-cli-'));
+    server = await startLabDnsServer({ zone: { 'pinned.lab.test': { records: [{ type: 'A', value: '127.0.1.20' }] } } });
+    listener = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((done) => listener.listen(0, '127.0.0.1', done));
+    port = (listener.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    await server.close();
+    await new Promise<void>((done) => listener.close(() => done()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an unreadable --hosts-file is bad input: exit 2, one line, before any probe', async () => {
+    const run = await runPreflight(['-p', 'entra-cloud-sync', '--resolver', '127.0.0.1', '--hosts-file', 'no-such-hosts'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('preflight: --hosts-file no-such-hosts: cannot read: no such file\n');
+  });
+
+  it('the dns check warns with the pinned address, and tcp connects to it, as the agent would', async () => {
+    writeFileSync(path.join(dir, 'hosts'), '# lab\n127.0.0.1 pinned.lab.test\n');
+    writeFileSync(path.join(dir, 'pinned.json'), JSON.stringify({ endpoints: [{ host: 'pinned.lab.test', ports: [5671] }] }));
+    const run = await runPreflight(
+      ['-c', 'pinned.json', '--resolver', `${server.host}:${server.port}`, '--hosts-file', 'hosts', '--port-map', `5671=${port}`, '--only', 'dns,tcp', '--json', '-'],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    const document = JSON.parse(run.stdout) as RunDocument;
+    const dns = document.results.find((result) => result.id === 'dns:pinned.lab.test');
+    expect(dns).toMatchObject({ status: 'warn', code: 'DNS_OK' });
+    expect(dns?.message).toBe(`hosts file ${path.join(dir, 'hosts')} pins pinned.lab.test to 127.0.0.1; the agent uses that address, not DNS's 127.0.1.20`);
+    expect(dns?.evidence['hostsFile']).toEqual({ path: path.join(dir, 'hosts'), addresses: ['127.0.0.1'] });
+    expect(dns?.evidence['addresses']).toEqual(['127.0.1.20']);
+    const tcp = document.results.filter((result) => result.check === 'tcp');
+    expect(tcp.map((result) => [result.id, result.status])).toEqual([['tcp:pinned.lab.test@127.0.0.1:5671', 'pass']]);
   });
 });

@@ -2,7 +2,7 @@
 // Error in any answer is shown (it is often the only place that says a filter blocked the name), and a hosts-file
 // entry for the name, which the agent uses instead of DNS, makes the result a warning naming the pinned address.
 import { isSinkhole, type DnsEvidence, type DnsFailure } from '../../probes/dns.js';
-import { describeExtendedError, POLICY_EDE_CODES, type ExtendedDnsError } from '../../probes/dns-ede.js';
+import { describeExtendedError, EDE_PROHIBITED, POLICY_EDE_CODES, type ExtendedDnsError } from '../../probes/dns-ede.js';
 import { hostsPinFor, type HostsPin } from '../../probes/hosts-file.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
@@ -82,9 +82,12 @@ function withExtendedErrors(verdict: Verdict, evidence: DnsEvidence): Verdict {
   if (evidence.ede.length === 0) return verdict;
   const flagged = policyErrors(evidence);
   const listed = evidence.ede.map(describeExtendedError).join('; ');
+  // A sinkhole message says "blocked by DNS policy" already.
   const note = flagged.length > 0
-    ? `: a DNS security filter blocked the name, the resolver says ${listed}`
-    : `; the resolver adds ${listed}`;
+    ? verdict.code === 'DNS_SINKHOLE' ? `; the resolver says ${listed}` : `: a DNS security filter blocked the name, the resolver says ${listed}`
+    : evidence.ede.some((error) => error.code === EDE_PROHIBITED)
+      ? `: the resolver does not serve this machine, it says ${listed}`
+      : `; the resolver adds ${listed}`;
   return { ...verdict, message: `${verdict.message}${note}` };
 }
 
