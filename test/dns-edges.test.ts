@@ -295,6 +295,8 @@ describe('preflight --hosts-file (the built CLI)', () => {
   let port: number;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'preflight-hosts-cli-'));
+    writeFileSync(path.join(dir, 'hosts'), '# lab\n127.0.0.1 pinned.lab.test\n');
+    writeFileSync(path.join(dir, 'pinned.json'), JSON.stringify({ endpoints: [{ host: 'pinned.lab.test', ports: [5671] }] }));
     server = await startLabDnsServer({ zone: { 'pinned.lab.test': { records: [{ type: 'A', value: '127.0.1.20' }] } } });
     listener = net.createServer((socket) => socket.destroy());
     await new Promise<void>((done) => listener.listen(0, '127.0.0.1', done));
@@ -313,8 +315,6 @@ describe('preflight --hosts-file (the built CLI)', () => {
   });
 
   it('the dns check warns with the pinned address, and tcp connects to it, as the agent would', async () => {
-    writeFileSync(path.join(dir, 'hosts'), '# lab\n127.0.0.1 pinned.lab.test\n');
-    writeFileSync(path.join(dir, 'pinned.json'), JSON.stringify({ endpoints: [{ host: 'pinned.lab.test', ports: [5671] }] }));
     const run = await runPreflight(
       ['-c', 'pinned.json', '--resolver', `${server.host}:${server.port}`, '--hosts-file', 'hosts', '--port-map', `5671=${port}`, '--only', 'dns,tcp', '--json', '-'],
       { cwd: dir },
@@ -328,5 +328,16 @@ describe('preflight --hosts-file (the built CLI)', () => {
     expect(dns?.evidence['addresses']).toEqual(['127.0.1.20']);
     const tcp = document.results.filter((result) => result.check === 'tcp');
     expect(tcp.map((result) => [result.id, result.status])).toEqual([['tcp:pinned.lab.test@127.0.0.1:5671', 'pass']]);
+  });
+
+  it('through a proxy the pin is noted, not a warning: the agent sends the proxy the name', async () => {
+    const run = await runPreflight(
+      ['-c', 'pinned.json', '--resolver', `${server.host}:${server.port}`, '--hosts-file', 'hosts', '--proxy', 'http://127.0.0.1:9', '--only', 'dns', '--json', '-'],
+      { cwd: dir },
+    );
+    const document = JSON.parse(run.stdout) as RunDocument;
+    const dns = document.results.find((result) => result.id === 'dns:pinned.lab.test');
+    expect(dns).toMatchObject({ status: 'pass', code: 'DNS_OK' });
+    expect(dns?.message).toBe(`pinned.lab.test resolves through 0 CNAME hops to 127.0.1.20; hosts file ${path.join(dir, 'hosts')} pins it to 127.0.0.1, which only a direct connection would use (the proxy resolves this name itself, so the agent does not need it to resolve here)`);
   });
 });

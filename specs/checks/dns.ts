@@ -14,8 +14,10 @@ export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
     const evidence = await run.observe.dns(host.host);
     const pin = hostsPinFor(await run.observe.hostsFile(), host.host);
     const proxied = host.ports.every((port) => run.observe.viaProxy(host.host, port));
-    const verdict = judgeDns(evidence, run.plan.sinkholes, pin);
-    return makeResult(subject, proxied ? throughProxy(verdict) : verdict, evidence.durationMs, {
+    // Through the proxy the agent sends the name, not an address: a hosts-file pin only matters going direct.
+    const verdict = judgeDns(evidence, run.plan.sinkholes, proxied ? null : pin);
+    const noted = proxied && pin ? { ...verdict, message: `${verdict.message}; hosts file ${pin.path} pins it to ${pin.addresses.join(', ')}, which only a direct connection would use` } : verdict;
+    return makeResult(subject, proxied ? throughProxy(noted) : verdict, evidence.durationMs, {
       ...dnsEvidence(evidence, host), hostsFile: pin ? { path: pin.path, addresses: pin.addresses } : null, resolvedByProxy: proxied,
     });
   });
