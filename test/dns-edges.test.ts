@@ -2,6 +2,7 @@
 // a CNAME loop inside a real bind9's SERVFAIL, Extended DNS Errors with hostile text, a server that refuses EDNS,
 // and the hosts file that pins a name past DNS. One fixture per failure mode, asserting code and message.
 import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -59,6 +60,26 @@ describe('a resolver no answer can come from: DNS_UNREACHABLE', () => {
       expect(judgeDns(evidence, []).code).toBe('DNS_OK');
     } finally {
       await server.close();
+    }
+  });
+
+  it('a truncated UDP answer whose TCP retry is refused: TCP 53 is what is missing', async () => {
+    // Answers every query with TC=1 over UDP; nothing listens on TCP at the same port.
+    const truncating = dgram.createSocket('udp4');
+    truncating.on('message', (bytes, peer) => {
+      const query = dnsPacket.decode(bytes);
+      truncating.send(dnsPacket.encode({ type: 'response', id: query.id, flags: dnsPacket.TRUNCATED_RESPONSE, questions: query.questions }), peer.port, peer.address);
+    });
+    await new Promise<void>((done) => truncating.bind(0, '127.0.0.1', done));
+    const { port } = truncating.address();
+    try {
+      const evidence = await resolve('big.lab.test', [{ host: '127.0.0.1', port }]);
+      const verdict = judgeDns(evidence, []);
+      expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_UNREACHABLE' });
+      expect(verdict.message).toBe(`no answer for big.lab.test A: resolver 127.0.0.1:${port} truncated its UDP answer and refused the TCP connection for the full one`);
+      expect(verdict.remediation).toBe(`Large answers need TCP: allow TCP port 53 from this machine to 127.0.0.1:${port} on the firewall, and enable TCP on the DNS server.`);
+    } finally {
+      truncating.close();
     }
   });
 
