@@ -138,7 +138,10 @@ export class ObservationSession {
    */
   private async resolution(host: string): Promise<Resolution> {
     const pin = hostsPinFor(await this.hostsFile(), host);
-    if (pin) return { addresses: pin.addresses };
+    if (pin) {
+      const pinned = pin.addresses.filter((address) => !isSinkhole(address, this.plan.sinkholes));
+      return pinned.length > 0 ? { addresses: pinned } : { failure: { code: 'DNS_SINKHOLE', detail: `hosts file ${pin.path} pins ${host} to ${pin.addresses.join(', ')}: blocked on this machine` } };
+    }
     const evidence = await this.dns(host);
     // An answer the resolver flags as its filter's (Extended DNS Error Blocked, Forged…) is a sinkhole too.
     const flagged = evidence.ede.some((error) => POLICY_EDE_CODES.has(error.code));

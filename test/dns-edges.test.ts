@@ -302,6 +302,13 @@ describe('the hosts file', () => {
     expect(verdict.remediation).toBe(`The agent connects to 127.0.1.99 whatever DNS says: remove the login.lab.test entry from ${file} unless it is there on purpose (a pinned address breaks when the service moves).`);
   });
 
+  it('a pin to 0.0.0.0 blocks the name on this machine: DNS_SINKHOLE, whatever DNS says', async () => {
+    const verdict = judgeDns(await resolve('login.lab.test', [{ host: server.host, port: server.port }]), [], { path: '/etc/hosts', addresses: ['0.0.0.0'] });
+    expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_SINKHOLE' });
+    expect(verdict.message).toBe('hosts file /etc/hosts pins login.lab.test to 0.0.0.0: the name is blocked on this machine, whatever DNS says');
+    expect(verdict.remediation).toBe('Remove the login.lab.test entry from /etc/hosts (and find what wrote it: an ad or malware blocker, a hardening script).');
+  });
+
   it('a pinned name that DNS cannot resolve: warn, keeping the DNS code, since the agent never asks DNS', async () => {
     const verdict = judgeDns(await resolve('gone.lab.test', [{ host: server.host, port: server.port }]), [], { path: '/etc/hosts', addresses: ['127.0.1.98'] });
     expect(verdict).toMatchObject({ status: 'warn', code: 'DNS_NXDOMAIN' });

@@ -41,7 +41,7 @@ export function throughProxy(verdict: Verdict): Verdict {
 
 export function judgeDns(evidence: DnsEvidence, sinkholes: readonly string[], pin: HostsPin | null = null): Verdict {
   const verdict = withExtendedErrors(judgeAnswer(evidence, sinkholes), evidence);
-  return pin ? pinnedByHostsFile(verdict, evidence, pin) : verdict;
+  return pin ? pinnedByHostsFile(verdict, evidence, pin, sinkholes) : verdict;
 }
 
 function judgeAnswer(evidence: DnsEvidence, sinkholes: readonly string[]): Verdict {
@@ -94,9 +94,18 @@ function withExtendedErrors(verdict: Verdict, evidence: DnsEvidence): Verdict {
 }
 
 /** The agent's resolver reads the hosts file first: the pinned address is the one it connects to. */
-function pinnedByHostsFile(verdict: Verdict, evidence: DnsEvidence, pin: HostsPin): Verdict {
+function pinnedByHostsFile(verdict: Verdict, evidence: DnsEvidence, pin: HostsPin, sinkholes: readonly string[]): Verdict {
   const pinned = pin.addresses.join(', ');
   const head = `hosts file ${pin.path} pins ${evidence.name} to ${pinned}`;
+  if (pin.addresses.every((address) => isSinkhole(address, sinkholes))) {
+    // "0.0.0.0 name" is how blockers and hardening scripts block a name on the machine itself.
+    return {
+      status: 'fail',
+      code: 'DNS_SINKHOLE',
+      message: `${head}: the name is blocked on this machine, whatever DNS says`,
+      remediation: `Remove the ${evidence.name} entry from ${pin.path} (and find what wrote it: an ad or malware blocker, a hardening script).`,
+    };
+  }
   const same = evidence.addresses.length > 0 && pin.addresses.every((a) => evidence.addresses.includes(a));
   const message = verdict.status === 'pass'
     ? `${head}; the agent uses that address, not DNS's ${evidence.addresses.join(', ')}${same ? ' (the same today, but the pin stays when the service moves)' : ''}`
