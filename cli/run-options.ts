@@ -17,6 +17,7 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('proxy', { type: 'string', describe: 'explicit HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)' })
     .option('no-proxy', { type: 'boolean', describe: 'ignore proxy settings from the environment' })
     .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config" })
+    .option('hosts-file', { type: 'string', describe: 'hosts file the agent\'s resolver reads before DNS (default: /etc/hosts, on Windows %SystemRoot%\\System32\\drivers\\etc\\hosts)' })
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
@@ -39,6 +40,7 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     noProxy: args['no-proxy'],
     agentConfig: args['agent-config'],
     only: args.only,
+    hostsFile: args['hosts-file'],
     timeout: args.timeout,
     concurrency: args.concurrency,
     failOn: parseFailOn(args['fail-on']),

@@ -12,6 +12,7 @@ import type { Limits, ResolverAddress, RunPlan, Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
+import { systemHostsPath } from '../probes/hosts-file.js';
 
 export interface PlanOptions {
   profile?: string;
@@ -35,6 +36,8 @@ export interface PlanOptions {
   agentConfig?: string;
   /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** --hosts-file: the hosts file the agent's resolver reads first (default: the system's). */
+  hostsFile?: string;
   /** Where relative --config and --ca-file paths start (default: the process's working directory). */
   cwd?: string;
 }
@@ -93,6 +96,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     profile: layers.find((layer) => layer.profile !== null)?.profile ?? basename(top?.label ?? 'config'),
     checks,
     resolvers: merged.resolvers ?? (await systemResolversOrFail()),
+    hostsFile: await hostsFileFor(options.hostsFile, cwd),
     timeouts: { dns: DEFAULT_TIMEOUT_MS, connect: DEFAULT_TIMEOUT_MS, tls: DEFAULT_TIMEOUT_MS, http: DEFAULT_TIMEOUT_MS, ...merged.timeouts },
     portMap: Object.fromEntries(merged.portMap),
     sinkholes: merged.sinkholes,
@@ -248,6 +252,21 @@ function parseNodeServer(server: string): ResolverAddress[] {
   if (isIP(server) !== 0) return [{ host: server, port: 53 }];
   const [host, port] = server.split(':');
   return host && isIPv4(host) ? [{ host, port: Number(port ?? 53) }] : [];
+}
+
+/**
+ * The hosts file to read: one named with --hosts-file must be readable (exit 2 before any probe); the system's
+ * may be missing (then there is none), and is read during the run.
+ */
+async function hostsFileFor(option: string | undefined, cwd: string): Promise<string> {
+  if (option === undefined) return systemHostsPath();
+  const path = resolve(cwd, option);
+  try {
+    await readFile(path, 'utf8');
+  } catch (error) {
+    usage(`--hosts-file ${option}: cannot read: ${fileErrorText(error)}`);
+  }
+  return path;
 }
 
 /** A config file's proxy URL must be usable; the error names its line. Returns nothing to merge in. */

@@ -14,6 +14,8 @@ export interface RunPlan {
   timeouts: Timeouts;
   /** Connect to another port than the one an endpoint names (labs): { "443": 8443 }. */
   portMap: Record<string, number>;
+  /** The hosts file the agent's resolver reads before DNS (--hosts-file; default the system's); null: none. */
+  hostsFile: string | null;
   /** Answers that mean "blocked by DNS policy", besides 0.0.0.0 and ::. */
   sinkholes: string[];
   trust: TrustPlan;

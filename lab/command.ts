@@ -21,6 +21,8 @@ export async function runLab(options: RunOptions): Promise<number> {
     const pointed: RunPlan = {
       ...plan,
       resolvers: [network.resolver],
+      // The lab simulates the network: this machine's own hosts file does not describe it (an explicit --hosts-file still applies).
+      hostsFile: options.hostsFile === undefined ? null : plan.hostsFile,
       portMap: { ...network.portMap, ...plan.portMap },
       trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
     };

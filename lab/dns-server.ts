@@ -17,12 +17,19 @@ export interface LabName {
   truncate?: boolean;
   /** Answer late (slow endpoint). */
   delayMs?: number;
+  /**
+   * Extended DNS Errors (RFC 8914) sent with any answer whose chain passes this name, to queries that carry EDNS;
+   * a Buffer text is sent byte for byte (hostile text for tests).
+   */
+  ede?: Array<{ code: number; text: string | Buffer }>;
 }
 
 export interface LabDnsServerOptions {
   host?: string;
   port?: number;
   zone: Record<string, LabName>;
+  /** How queries with an EDNS OPT record are answered: normally (default), or as a pre-EDNS server does. */
+  edns?: 'supported' | 'formerr' | 'notimp';
 }
 
 export type DnsTransport = 'udp' | 'tcp';
@@ -30,7 +37,7 @@ export type DnsTransport = 'udp' | 'tcp';
 export interface LabDnsServer {
   host: string;
   port: number;
-  queries: Array<{ name: string; type: string; transport: DnsTransport }>;
+  queries: Array<{ name: string; type: string; transport: DnsTransport; edns: boolean }>;
   setZone(zone: Record<string, LabName>): void;
   close(): Promise<void>;
 }
@@ -40,12 +47,15 @@ type Zone = ReadonlyMap<string, LabName>;
 interface Resolution {
   rcode: number;
   answers: Answer[];
+  ede: NonNullable<LabName['ede']>;
 }
 
 const DEFAULT_TTL = 300;
 const MAX_CNAME_HOPS = 20;
 // dns-packet has no `rcode` field when encoding: the rcode is the low 4 bits of `flags`.
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+const EDNS_UDP_PAYLOAD_SIZE = 1232;
+const EDE_OPTION_CODE = 15;
 // Fixed rather than random so tests are reproducible; shorter than a DNS header, so no decoder can take it for a response.
 const GARBAGE_REPLY = Buffer.from('not dns');
 // With port 0, UDP may find the ephemeral port TCP got already taken; retry with a fresh one.
@@ -63,13 +73,18 @@ export async function startLabDnsServer(options: LabDnsServerOptions): Promise<L
   const handleMessage = (message: Buffer, transport: DnsTransport, send: (reply: Buffer) => void): void => {
     const query = decodeQuery(message);
     if (!query) return;
-    queries.push({ name: query.question.name, type: query.question.type, transport });
+    const edns = (query.packet.additionals ?? []).some((record) => record.type === 'OPT');
+    queries.push({ name: query.question.name, type: query.question.type, transport, edns });
     const entry = zone.get(normalizeName(query.question.name));
     if (entry?.respond === 'silence') return;
+    const ednsMode = options.edns ?? 'supported';
     const reply =
       entry?.respond === 'garbage'
         ? GARBAGE_REPLY
-        : encodeReply(query.packet, resolve(zone, query.question), transport === 'udp' && entry?.truncate === true);
+        : edns && ednsMode !== 'supported'
+          // A server from before EDNS: the OPT record is a format error (or not implemented), and no OPT comes back.
+          ? encodeReply(query.packet, { rcode: ednsMode === 'formerr' ? RCODE.FORMERR : RCODE.NOTIMP, answers: [], ede: [] }, false, false)
+          : encodeReply(query.packet, resolve(zone, query.question), transport === 'udp' && entry?.truncate === true, edns);
     const delayMs = entry?.delayMs ?? 0;
     if (delayMs <= 0) {
       send(reply);
@@ -132,6 +147,7 @@ export async function startLabDnsServer(options: LabDnsServerOptions): Promise<L
 /** Answers like a recursive resolver: follows the CNAME chain from the question name as far as the zone allows. */
 function resolve(zone: Zone, question: Question): Resolution {
   const answers: Answer[] = [];
+  const ede: Resolution['ede'] = [];
   const visited = new Set<string>();
   // The first owner name keeps the client's spelling; later ones are the CNAME targets as written in the zone.
   let ownerName = question.name;
@@ -139,11 +155,12 @@ function resolve(zone: Zone, question: Question): Resolution {
     const key = normalizeName(ownerName);
     visited.add(key);
     const entry = zone.get(key);
+    ede.push(...(entry?.ede ?? []));
     // NXDOMAIN keeps the CNAMEs gathered so far, as real recursive resolvers do ("NXDOMAIN mid-chain").
-    if (entry === undefined || entry.respond === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers };
+    if (entry === undefined || entry.respond === 'nxdomain') return { rcode: RCODE.NXDOMAIN, answers, ede };
     if (entry.respond !== undefined) {
       // Only the question name can refuse; a failing name further down the chain is an upstream failure to a resolver.
-      return { rcode: hops === 0 && entry.respond === 'refused' ? RCODE.REFUSED : RCODE.SERVFAIL, answers: [] };
+      return { rcode: hops === 0 && entry.respond === 'refused' ? RCODE.REFUSED : RCODE.SERVFAIL, answers: [], ede };
     }
     const records = entry.records ?? [];
     answers.push(...records.filter((record) => record.type === question.type).map((record) => toAnswer(ownerName, record)));
@@ -153,10 +170,11 @@ function resolve(zone: Zone, question: Question): Resolution {
     if (entry.partial || visited.has(normalizeName(cname.value)) || hops >= MAX_CNAME_HOPS) break;
     ownerName = cname.value;
   }
-  return { rcode: RCODE.NOERROR, answers };
+  return { rcode: RCODE.NOERROR, answers, ede };
 }
 
-function encodeReply(query: DecodedPacket, { rcode, answers }: Resolution, truncated: boolean): Buffer {
+/** `edns`: the query carried an OPT record, so the reply carries one too, with the Extended DNS Errors. */
+function encodeReply(query: DecodedPacket, { rcode, answers, ede }: Resolution, truncated: boolean, edns: boolean): Buffer {
   const flags =
     dnsPacket.RECURSION_AVAILABLE |
     (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) |
@@ -168,7 +186,20 @@ function encodeReply(query: DecodedPacket, { rcode, answers }: Resolution, trunc
     flags,
     questions: query.questions ?? [],
     answers: truncated ? [] : answers,
+    additionals: edns ? [optRecord(ede)] : [],
   });
+}
+
+function optRecord(ede: Resolution['ede']): Answer {
+  const options = ede.map(({ code, text }) => {
+    const extraText = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
+    const data = Buffer.alloc(2 + extraText.length);
+    data.writeUInt16BE(code, 0);
+    extraText.copy(data, 2);
+    return { code: EDE_OPTION_CODE, data };
+  });
+  // dns-packet's Answer type has no OPT variant, though it encodes one.
+  return { type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_PAYLOAD_SIZE, flags: 0, options } as unknown as Answer;
 }
 
 function decodeQuery(message: Buffer): { packet: DecodedPacket; question: Question } | undefined {

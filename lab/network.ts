@@ -166,7 +166,8 @@ function zoneFor(host: string, address: string, fault: LabFault | null): Record<
   const cname = (value: string) => ({ records: [{ type: 'CNAME' as const, value }] });
   switch (fault?.kind) {
     case 'dns-sinkhole':
-      return { [host]: { records: [{ type: 'A', value: '0.0.0.0' }] } };
+      // As DNS security filters do, with an Extended DNS Error naming the category (RFC 8914).
+      return { [host]: { records: [{ type: 'A', value: '0.0.0.0' }], ede: [{ code: 17, text: 'lab DNS security policy, category uncategorised' }] } };
     case 'dns-nxdomain-mid-chain':
       return { [host]: cname(edge), [edge]: cname(pool) }; // pool is missing from the zone
     case 'dns-servfail':

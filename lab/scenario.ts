@@ -31,7 +31,7 @@ export interface ScenarioEntry {
 export const LAB_FAULTS: Readonly<Record<string, ScenarioEntry>> = {
   'www.microsoft.com': {
     fault: { kind: 'dns-sinkhole' },
-    story: 'a DNS security filter answers 0.0.0.0',
+    story: 'a DNS security filter answers 0.0.0.0, saying "Filtered" in an Extended DNS Error',
     expect: [{ check: 'dns', code: 'DNS_SINKHOLE' }],
   },
   'lab-namespace.servicebus.windows.net': {

@@ -1,9 +1,11 @@
 // The dns probe: follows a name's whole CNAME chain itself, for A and AAAA, asking again wherever an answer
-// stops (as it must against an authoritative-only server), and records every hop, TTL and domain suffix.
+// stops (as it must against an authoritative-only server), and records every hop, TTL and domain suffix, and every
+// Extended DNS Error a resolver sent with its answers.
 import { getDomain } from 'tldts';
 import type { ResolverAddress } from '../config/plan.js';
 import type { DnsCode } from '../model/codes.js';
-import { exchange, formatResolver, normalizeName, type QueryOutcome, type QueryType } from './dns-wire.js';
+import type { ExtendedDnsError } from './dns-ede.js';
+import { exchange, formatResolver, normalizeName, type QueryError, type QueryOutcome, type QueryType, type UnreachableCause } from './dns-wire.js';
 import { Limiter } from './limiter.js';
 import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 
@@ -35,6 +37,18 @@ export interface DnsFailure {
   detail: string;
   /** The resolver whose answer this is ("host:port"), null when none answered. */
   resolver: string | null;
+  /** DNS_UNREACHABLE: why no answer could come (this machine's firewall, nothing listening, no route…). */
+  cause: UnreachableCause | null;
+  /** The socket error behind a DNS_UNREACHABLE (EPERM, ECONNREFUSED, EHOSTUNREACH…). */
+  errno: string | null;
+  /** The other resolvers asked, which failed too (this failure was the most telling). */
+  alsoFailed: ResolverFailure[];
+}
+
+export interface ResolverFailure {
+  resolver: string;
+  code: QueryError['code'];
+  detail: string;
 }
 
 export interface DnsEvidence {
@@ -46,6 +60,10 @@ export interface DnsEvidence {
   suffixes: string[];
   /** Resolvers that answered. */
   resolvers: string[];
+  /** Extended DNS Errors (RFC 8914) in any answer of the chain, text sanitised, each once. */
+  ede: ExtendedDnsError[];
+  /** Resolvers that answered FORMERR/NOTIMP to EDNS and were asked again without it (so they cannot send EDEs). */
+  withoutEdns: string[];
   /** Set when no address was found, or when one of A/AAAA failed while the other answered. */
   failure: DnsFailure | null;
   durationMs: number;
@@ -67,6 +85,8 @@ export const QUERIES_IN_FLIGHT_PER_RESOLVER = 128;
 /** Shared across a run: each (name, type) is asked once, and each resolver gets a bounded number at a time. */
 export class DnsQueryCache {
   readonly outcomes = new Map<string, Promise<QueryOutcome>>();
+  /** Resolvers ("host:port") that refused EDNS with FORMERR or NOTIMP: asked without it for the rest of the run. */
+  readonly withoutEdns = new Set<string>();
   private readonly limiters = new Map<string, Limiter>();
 
   limiterFor(resolver: ResolverAddress): Limiter {
@@ -96,6 +116,8 @@ export async function probeDns(target: DnsTarget, ctx: ProbeContext): Promise<Dn
     addresses,
     suffixes: suffixesOf([name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
     resolvers: [...new Set([...v4.resolvers, ...v6.resolvers])],
+    ede: uniqueExtendedErrors([...v4.ede, ...v6.ede]),
+    withoutEdns: [...new Set([...v4.withoutEdns, ...v6.withoutEdns])],
     failure: chooseFailure(v4, v6),
     durationMs: elapsedSince(started),
   };
@@ -105,7 +127,15 @@ interface ChainWalk {
   hops: DnsHop[];
   addresses: string[];
   resolvers: string[];
+  ede: ExtendedDnsError[];
+  withoutEdns: string[];
   failure: DnsFailure | null;
+}
+
+function uniqueExtendedErrors(errors: readonly ExtendedDnsError[]): ExtendedDnsError[] {
+  const seen = new Map<string, ExtendedDnsError>();
+  for (const error of errors) seen.set(`${error.code} ${error.text}`, error);
+  return [...seen.values()];
 }
 
 /** A definitive failure of the name itself outranks a transport failure of one address family. */
@@ -122,21 +152,28 @@ function chooseFailure(v4: ChainWalk, v6: ChainWalk): DnsFailure | null {
 async function walkChain(start: string, type: QueryType, target: DnsTarget, ctx: ProbeContext): Promise<ChainWalk> {
   const hops: DnsHop[] = [];
   const resolvers: string[] = [];
+  const ede: ExtendedDnsError[] = [];
+  const withoutEdns: string[] = [];
   const visited = new Set([start]);
   let current = start;
-  const fail = (code: DnsFailureCode, detail: string, resolver: string | null): ChainWalk =>
-    ({ hops, addresses: [], resolvers, failure: { code, name: current, queryType: type, detail, resolver } });
+  const fail = (code: DnsFailureCode, detail: string, resolver: string | null, error?: QueryError): ChainWalk => ({
+    hops, addresses: [], resolvers, ede, withoutEdns,
+    failure: { code, name: current, queryType: type, detail, resolver: resolver || null, cause: error?.cause ?? null, errno: error?.errno ?? null, alsoFailed: error?.alsoFailed ?? [] },
+  });
 
   for (;;) {
     const outcome = await askCached(current, type, target, ctx);
-    if (outcome.kind === 'error') return fail(outcome.code, outcome.detail, outcome.resolver);
-    resolvers.push(outcome.resolver);
+    ede.push(...outcome.ede);
+    if (!outcome.edns && outcome.resolver) withoutEdns.push(outcome.resolver);
+    if (outcome.kind === 'answer') resolvers.push(outcome.resolver);
     const asked = current;
-    // Follow every CNAME this answer carries from the current name onwards.
+    // Follow every CNAME this answer carries from the current name onwards: an error answer's records count too
+    // (bind9 answers SERVFAIL to a CNAME loop, with both records of the loop in it).
+    const inAnswer = outcome.kind === 'error' && outcome.rcode ? ` (records of the resolver's ${outcome.rcode} answer)` : '';
     for (let next = cnameOf(outcome, current); next; next = cnameOf(outcome, current)) {
       hops.push({ name: current, type: 'CNAME', value: next.value, ttl: next.ttl });
       if (visited.has(next.value)) {
-        return fail('DNS_CNAME_LOOP', `${current} points back to ${next.value}, already in the chain`, outcome.resolver);
+        return fail('DNS_CNAME_LOOP', `${current} points back to ${next.value}, already in the chain${inAnswer}`, outcome.resolver);
       }
       if (hops.length > MAX_CNAME_HOPS) {
         return fail('DNS_CHAIN_TOO_LONG', `more than ${MAX_CNAME_HOPS} CNAME hops`, outcome.resolver);
@@ -144,13 +181,14 @@ async function walkChain(start: string, type: QueryType, target: DnsTarget, ctx:
       visited.add(next.value);
       current = next.value;
     }
+    if (outcome.kind === 'error') return fail(outcome.code, outcome.detail, outcome.resolver, outcome);
     if (outcome.rcode === 'NXDOMAIN') {
       return fail('DNS_NXDOMAIN', `${current} does not exist (NXDOMAIN)`, outcome.resolver);
     }
     const records = outcome.answers.filter((record) => record.type === type && record.name === current);
     if (records.length > 0) {
       for (const record of records) hops.push({ name: current, type, value: record.value, ttl: record.ttl });
-      return { hops, addresses: records.map((record) => record.value), resolvers, failure: null };
+      return { hops, addresses: records.map((record) => record.value), resolvers, ede, withoutEdns, failure: null };
     }
     // The answer stopped at a CNAME target without its addresses: ask for the target itself.
     if (current !== asked) continue;
@@ -158,11 +196,11 @@ async function walkChain(start: string, type: QueryType, target: DnsTarget, ctx:
   }
 }
 
-function cnameOf(outcome: Extract<QueryOutcome, { kind: 'answer' }>, name: string) {
+function cnameOf(outcome: QueryOutcome, name: string) {
   return outcome.answers.find((record) => record.type === 'CNAME' && record.name === name);
 }
 
-/** Resolvers in turn: a definitive answer (NOERROR, NXDOMAIN) ends the search, a failure tries the next. */
+/** Asks each (name, type) once per run. */
 function askCached(name: string, type: QueryType, target: DnsTarget, ctx: ProbeContext): Promise<QueryOutcome> {
   const key = `${type} ${name}`;
   let pending = target.cache.outcomes.get(key);
@@ -173,16 +211,55 @@ function askCached(name: string, type: QueryType, target: DnsTarget, ctx: ProbeC
   return pending;
 }
 
+/**
+ * Resolvers in turn: a definitive answer (NOERROR, NXDOMAIN) ends the search, a failure tries the next. When all
+ * fail, the most telling failure is the one reported, the others listed with it.
+ */
 async function askInTurn(name: string, type: QueryType, resolvers: readonly ResolverAddress[], cache: DnsQueryCache, ctx: ProbeContext): Promise<QueryOutcome> {
-  let first: QueryOutcome | undefined;
+  const failures: QueryError[] = [];
   for (const resolver of resolvers) {
-    // The deadline starts when the query is sent, not while it waits for its turn.
-    const outcome = await cache.limiterFor(resolver).run(() => exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2));
+    const outcome = await askOne(resolver, name, type, cache, ctx);
     if (outcome.kind === 'answer') return outcome;
-    first ??= outcome;
+    failures.push(outcome);
     if (ctx.signal.aborted) break;
   }
-  return first ?? { kind: 'error', code: 'DNS_TIMEOUT', detail: 'no resolver configured', resolver: '' };
+  const chosen = mostTelling(failures);
+  if (!chosen) {
+    return { kind: 'error', code: 'DNS_TIMEOUT', detail: 'no resolver configured', resolver: '', rcode: null, answers: [], ede: [], edns: true, cause: null, errno: null };
+  }
+  const alsoFailed = failures.filter((f) => f !== chosen).map((f) => ({ resolver: f.resolver, code: f.code, detail: f.detail }));
+  return { ...chosen, alsoFailed };
+}
+
+/** EDNS0 first; a resolver that answers it with FORMERR or NOTIMP (RFC 6891 §7) is asked again, and from then on, without. */
+async function askOne(resolver: ResolverAddress, name: string, type: QueryType, cache: DnsQueryCache, ctx: ProbeContext): Promise<QueryOutcome> {
+  const key = formatResolver(resolver);
+  // The deadline starts when the query is sent, not while it waits for its turn.
+  const ask = (edns: boolean) => cache.limiterFor(resolver).run(() => exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2, edns));
+  if (cache.withoutEdns.has(key)) return ask(false);
+  const outcome = await ask(true);
+  if (outcome.kind !== 'error' || !['FORMERR', 'NOTIMP', 'BADVERS'].includes(outcome.rcode ?? '')) return outcome;
+  const plain = await ask(false);
+  // Only a server that answers the same question without EDNS has shown that EDNS was what it refused.
+  if (!(plain.kind === 'error' && plain.rcode === outcome.rcode)) cache.withoutEdns.add(key);
+  return plain;
+}
+
+/**
+ * How much a failure tells, lower is more: the resolver's own answer with records or an Extended DNS Error, then its
+ * bare rcode or undecodable bytes, then a known reason no answer could come (firewall, nothing listening, no
+ * route), then any other socket error, and last silence (DNS_TIMEOUT), which says nothing about why.
+ */
+function informativeness(failure: QueryError): number {
+  if (failure.rcode !== null) return failure.answers.length > 0 || failure.ede.length > 0 ? 0 : 1;
+  if (failure.code === 'DNS_MALFORMED') return 1;
+  if (failure.code === 'DNS_UNREACHABLE') return failure.cause === 'network-error' ? 3 : 2;
+  return 4;
+}
+
+/** The most telling failure; of equals, the first resolver's (the one this machine tries first). */
+function mostTelling(failures: readonly QueryError[]): QueryError | undefined {
+  return failures.reduce<QueryError | undefined>((best, next) => (best && informativeness(best) <= informativeness(next) ? best : next), undefined);
 }
 
 /** Keeps the A chain and adds what only the AAAA chain saw (its CNAMEs are normally the same). */

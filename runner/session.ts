@@ -5,6 +5,8 @@ import { probeAia, type AiaEvidence } from '../probes/aia.js';
 import type { ObservedCertificate } from '../probes/certificates.js';
 import { probeCrl, type CrlEvidence } from '../probes/crl.js';
 import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
+import { POLICY_EDE_CODES } from '../probes/dns-ede.js';
+import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import type { FetchEvidence } from '../probes/http-fetch.js';
 import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../probes/http-routes.js';
@@ -27,6 +29,8 @@ export class ObservationSession {
    * direct to what this run's dns check resolved, never the OS resolver's answer.
    */
   private readonly router: HttpRouter;
+  /** The hosts file, read once per run on first use. */
+  private hosts: Promise<HostsFile | null> | undefined;
   /** Every fetch of the run, for the clock check's Date headers; null for one that crashed. */
   private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
 
@@ -56,6 +60,11 @@ export class ObservationSession {
 
   dns(host: string): Promise<DnsEvidence> {
     return this.observe(`dns ${host}`, probeDns, { name: host, resolvers: this.plan.resolvers, cache: this.dnsCache }, this.plan.timeouts.dns);
+  }
+
+  /** The plan's hosts file (the system's by default), read once; null when there is none. */
+  hostsFile(): Promise<HostsFile | null> {
+    return (this.hosts ??= readHostsFile(this.plan.hostsFile));
   }
 
   /** `port` is the port the endpoint names; the connection goes to its mapped port. */
@@ -133,10 +142,20 @@ export class ObservationSession {
     });
   }
 
-  /** A host's addresses from this run's DNS answer, sinkholes left out: 0.0.0.0 would reach this very machine. */
+  /**
+   * A host's addresses as the agent gets them: a hosts-file entry first (its resolver reads the file before DNS),
+   * else this run's DNS answer, sinkholes left out: 0.0.0.0 would reach this very machine.
+   */
   private async resolution(host: string): Promise<Resolution> {
+    const pin = hostsPinFor(await this.hostsFile(), host);
+    if (pin) {
+      const pinned = pin.addresses.filter((address) => !isSinkhole(address, this.plan.sinkholes));
+      return pinned.length > 0 ? { addresses: pinned } : { failure: { code: 'DNS_SINKHOLE', detail: `hosts file ${pin.path} pins ${host} to ${pin.addresses.join(', ')}: blocked on this machine` } };
+    }
     const evidence = await this.dns(host);
-    const addresses = evidence.addresses.filter((address) => !isSinkhole(address, this.plan.sinkholes));
+    // An answer the resolver flags as its filter's (Extended DNS Error Blocked, Forged…) is a sinkhole too.
+    const flagged = evidence.ede.some((error) => POLICY_EDE_CODES.has(error.code));
+    const addresses = flagged ? [] : evidence.addresses.filter((address) => !isSinkhole(address, this.plan.sinkholes));
     if (addresses.length > 0) return { addresses };
     if (evidence.addresses.length > 0) return { failure: { code: 'DNS_SINKHOLE', detail: `${host} resolves to ${evidence.addresses.join(', ')}: blocked by DNS policy` } };
     return { failure: { code: evidence.failure?.code ?? 'DNS_NODATA', detail: evidence.failure?.detail ?? `${host} has no A or AAAA record` } };

@@ -295,8 +295,8 @@ describe('lab DNS server failure behaviours', () => {
     expect(await exchangeUdp(server, buildQuery('blackhole.example.test'), 300)).toBeUndefined();
     expect(await exchangeTcp(server, [framedQuery('blackhole.example.test')], 1, 300)).toEqual([]);
     expect(server.queries).toEqual([
-      { name: 'blackhole.example.test', type: 'A', transport: 'udp' },
-      { name: 'blackhole.example.test', type: 'A', transport: 'tcp' },
+      { name: 'blackhole.example.test', type: 'A', transport: 'udp', edns: false },
+      { name: 'blackhole.example.test', type: 'A', transport: 'tcp', edns: false },
     ]);
   });
 
@@ -359,8 +359,8 @@ describe('lab DNS server transports', () => {
     expect(replies.map((reply) => dnsPacket.decode(reply).id)).toEqual([55]);
     expect(rcodeOf(await queryUdp(server, 'node.cdn.test'))).toBe('NOERROR');
     expect(server.queries).toEqual([
-      { name: 'node.cdn.test', type: 'A', transport: 'tcp' },
-      { name: 'node.cdn.test', type: 'A', transport: 'udp' },
+      { name: 'node.cdn.test', type: 'A', transport: 'tcp', edns: false },
+      { name: 'node.cdn.test', type: 'A', transport: 'udp', edns: false },
     ]);
   });
 
@@ -370,9 +370,9 @@ describe('lab DNS server transports', () => {
     await queryTcp(server, 'www.example.test', 'AAAA');
     await queryUdp(server, 'missing.test', 'TXT');
     expect(server.queries).toEqual([
-      { name: 'www.example.test', type: 'A', transport: 'udp' },
-      { name: 'www.example.test', type: 'AAAA', transport: 'tcp' },
-      { name: 'missing.test', type: 'TXT', transport: 'udp' },
+      { name: 'www.example.test', type: 'A', transport: 'udp', edns: false },
+      { name: 'www.example.test', type: 'AAAA', transport: 'tcp', edns: false },
+      { name: 'missing.test', type: 'TXT', transport: 'udp', edns: false },
     ]);
   });
 
@@ -406,5 +406,40 @@ describe('lab DNS server transports', () => {
     const again = await startLabDnsServer({ host: '127.0.0.1', port, zone: chainZone });
     running.push(again);
     expect(again.port).toBe(port);
+  });
+});
+
+describe('lab DNS server EDNS', () => {
+  function ednsQuery(name: string, id: number): Buffer {
+    return dnsPacket.encode({ ...queryPacket(name, 'A', id), additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as unknown as Answer] });
+  }
+  type Opt = { type: string; udpPayloadSize?: number; options?: Array<{ code: number; data: Buffer }> };
+  const optOf = (reply: DecodedPacket) => (reply.additionals ?? []).find((record) => record.type === 'OPT') as Opt | undefined;
+
+  it('answers an EDNS query with an OPT record carrying the name\'s Extended DNS Errors, byte for byte', async () => {
+    const hostile = Buffer.from([0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x00, 0xff]);
+    const server = await start({ 'blocked.test': { respond: 'nxdomain', ede: [{ code: 15, text: hostile }, { code: 17, text: 'filtered' }] } });
+    const reply = dnsPacket.decode((await exchangeUdp(server, ednsQuery('blocked.test', 77)))!);
+    expect(rcodeOf(reply)).toBe('NXDOMAIN');
+    const opt = optOf(reply);
+    expect(opt?.udpPayloadSize).toBe(1232);
+    expect(opt?.options?.map((option) => [option.code, option.data.toString('hex')])).toEqual([
+      [15, `000f${hostile.toString('hex')}`],
+      [15, `0011${Buffer.from('filtered').toString('hex')}`],
+    ]);
+    expect(server.queries).toEqual([{ name: 'blocked.test', type: 'A', transport: 'udp', edns: true }]);
+  });
+
+  it('sends no OPT record (and so no EDE) to a query without one', async () => {
+    const server = await start({ 'blocked.test': { respond: 'nxdomain', ede: [{ code: 15, text: 'blocked' }] } });
+    expect(optOf(await queryUdp(server, 'blocked.test'))).toBeUndefined();
+  });
+
+  it('answers FORMERR without OPT to EDNS queries when built as a pre-EDNS server, and normally without EDNS', async () => {
+    const server = await startLabDnsServer({ zone: chainZone, edns: 'formerr' });
+    running.push(server);
+    const reply = dnsPacket.decode((await exchangeUdp(server, ednsQuery('node.cdn.test', 78)))!);
+    expect([rcodeOf(reply), reply.answers?.length, optOf(reply)]).toEqual(['FORMERR', 0, undefined]);
+    expect(rcodeOf(await queryUdp(server, 'node.cdn.test'))).toBe('NOERROR');
   });
 });

@@ -277,7 +277,7 @@ describe('tls and inspection checks in a run', () => {
     dns = await startLabDnsServer({ zone: { 'ok.lab.test': a(addresses.ok), 'zscaler.lab.test': a(addresses.zscaler), 'closed.lab.test': a(addresses.closed), 'http.lab.test': a(addresses.http) } });
     const plan: RunPlan = {
       profile: 'tls-test', checks: ['dns', 'tcp', 'tls', 'inspection'], resolvers: [{ host: dns.host, port: dns.port }],
-      timeouts: { dns: 2000, connect: 2000, tls: 3000, http: 2000 }, portMap: { 443: port }, sinkholes: [],
+      timeouts: { dns: 2000, connect: 2000, tls: 3000, http: 2000 }, portMap: { 443: port }, sinkholes: [], hostsFile: null,
       trust: { caPems: [pki.trustedRootsPem], expectedIssuers: ['DigiCert Global Root G2'] }, concurrency: 8, proxy: null,
       endpoints: ['ok.lab.test', 'zscaler.lab.test', 'closed.lab.test', 'http.lab.test', 'missing.lab.test'].map(endpoint),
     };

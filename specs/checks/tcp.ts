@@ -55,9 +55,11 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
   return targets;
 }
 
+/** The addresses the agent connects to: a hosts-file entry's (its resolver reads the file first), else DNS's. */
 function usableAddresses(dns: CheckResult): string[] {
   if (dns.status !== 'pass' && dns.status !== 'warn') return [];
-  const addresses = dns.evidence['addresses'];
+  const pinned = dns.evidence['hostsFile'];
+  const addresses = pinned !== null && typeof pinned === 'object' && !Array.isArray(pinned) ? pinned['addresses'] : dns.evidence['addresses'];
   return Array.isArray(addresses) ? addresses.filter((a): a is string => typeof a === 'string') : [];
 }
 

@@ -49,7 +49,7 @@ export function testPlan(options: TestPlanOptions): RunPlan {
     resolvers: [options.resolver],
     timeouts: { dns: 2000, connect: 1000, tls: 3000, http: options.httpTimeoutMs ?? 2000 },
     portMap: options.portMap ?? {},
-    sinkholes: [],
+    sinkholes: [], hostsFile: null,
     trust: { caPems: options.caPems ?? [], expectedIssuers: ['DigiCert Global Root G2'] },
     concurrency: 16,
     proxy: null,

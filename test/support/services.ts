@@ -1,4 +1,4 @@
-// Launchers for the real Debian components the lab tests talk to (nginx, mitmdump, squid, unbound). Each one runs
+// Launchers for the real Debian components the lab tests talk to (nginx, mitmdump, squid, unbound, named). Each one runs
 // in the foreground as a child of the test, on a loopback address and port the caller chooses, with its config and
 // logs in a fresh temp dir, so tests never depend on (or disturb) the machine's own services.
 // scripts/install-system-deps.sh installs the packages.
@@ -84,6 +84,17 @@ export interface UnboundOptions {
   records?: string[];
   /** Forward every other name to this loopback server (`127.0.0.9@5353`); otherwise they get NXDOMAIN. */
   forwardTo?: string;
+}
+
+export interface NamedOptions {
+  /**
+   * 127.0.0.1 or ::1: named listens only on addresses it finds on an interface, and the other 127/8 addresses
+   * are routed to lo without being assigned to it.
+   */
+  host: string;
+  port: number;
+  /** Zones named serves authoritatively: zone name → records in zone-file syntax (SOA and NS are added). */
+  zones: Record<string, string[]>;
 }
 
 const DEFAULT_STARTUP_TIMEOUT_MS = 10_000;
@@ -344,6 +355,52 @@ export async function startUnbound(options: UnboundOptions): Promise<RunningServ
       host: options.host,
       port: options.port,
       logFiles: [logFile],
+      startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
+    });
+  });
+}
+
+/** BIND 9 (named) in the foreground (-g), authoritative only, for what only a real server does (its SERVFAIL to a CNAME loop). */
+export async function startNamed(options: NamedOptions): Promise<RunningService> {
+  assertLoopback(options.host);
+  return inWorkDir('named', async (workDir) => {
+    const file = (name: string): string => path.join(workDir, name);
+    const v6 = net.isIPv6(options.host);
+    const zones = Object.entries(options.zones).map(([zone, records], index) => {
+      const zoneFile = file(`zone${index}.db`);
+      writeFileSync(zoneFile, [
+        '$TTL 60',
+        `@ IN SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
+        `@ IN NS ns.${zone}.`,
+        `ns IN ${v6 ? 'AAAA' : 'A'} ${options.host}`,
+        ...records,
+      ].join('\n') + '\n');
+      return `zone ${JSON.stringify(zone)} { type primary; file ${JSON.stringify(zoneFile)}; };`;
+    });
+    const listen = `port ${options.port} { ${options.host}; }`;
+    writeFileSync(file('named.conf'), [
+      // No control channel: it would take 127.0.0.1:953, which concurrent nameds (and the machine's own) share.
+      'controls { };',
+      'options {',
+      `  directory ${JSON.stringify(workDir)};`,
+      `  pid-file ${JSON.stringify(file('named.pid'))};`,
+      `  session-keyfile ${JSON.stringify(file('session.key'))};`,
+      `  listen-on ${v6 ? '{ none; }' : listen};`,
+      `  listen-on-v6 ${v6 ? listen : '{ none; }'};`,
+      '  recursion no;',
+      '  dnssec-validation no;',
+      '};',
+      ...zones,
+    ].join('\n') + '\n');
+    return launch({
+      name: 'named',
+      command: 'named',
+      // -g: foreground, log to stderr (console.log); one worker thread is plenty for a test.
+      args: ['-g', '-n', '1', '-c', file('named.conf')],
+      workDir,
+      host: options.host,
+      port: options.port,
+      logFiles: [],
       startupTimeoutMs: DEFAULT_STARTUP_TIMEOUT_MS,
     });
   });
