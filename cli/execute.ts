@@ -36,7 +36,10 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<{
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) })
     .then(() => null, (error: unknown) => error);
   const color = Boolean(process.stdout.isTTY) && !toStdout && !process.env['NO_COLOR'];
-  (toStdout ? process.stderr : process.stdout).write(renderConsole(document, { color }));
+  const consoleStream = toStdout ? process.stderr : process.stdout;
+  // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.
+  const width = consoleStream.isTTY ? consoleStream.columns : undefined;
+  consoleStream.write(renderConsole(document, { color, width }));
   if (unwritten !== null) throw unwritten;
   if (interrupted) {
     process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);
