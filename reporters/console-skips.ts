@@ -31,10 +31,10 @@ export function notTestedSection(results: readonly CheckResult[], context: SkipC
     .map((root) => ({ root, members: [root, ...relation.consequencesOf(root)] }));
   const placeholderUnits = units.filter((u) => missingVarsOf(u.root).length > 0);
   const otherUnits = units.filter((u) => missingVarsOf(u.root).length === 0);
-  const gate = failsRun ? ', failing the run (--fail-on skip)' : '';
+  const gate = failsRun ? ', failing the run: --fail-on skip' : '';
   return [
     '',
-    context.paint('heading', `Not tested (${skipped.length}${gate})`),
+    context.paint('heading', `Not tested (${skipped.length})${gate}`),
     ...placeholderLines(placeholderUnits, context),
     ...reasonLines(otherUnits, context),
     ...(behindFindings.length > 0 ? textLines(`${checks(behindFindings.length)} not run because of the findings above`, context, INDENT.result) : []),

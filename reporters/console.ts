@@ -119,8 +119,8 @@ function endpointFindings(results: readonly CheckResult[], context: Context): Fi
 function findingSection(title: string, status: Status, findings: readonly Finding[], context: Context): string[] {
   if (findings.length === 0) return [];
   const total = findings.reduce((sum, f) => sum + f.counted(status), 0);
-  const gate = status === 'warn' && statusFailsRun('warn', context.failOn) ? ', failing the run (--fail-on warning)' : '';
-  return ['', context.paint('heading', `${title} (${total}${gate})`), ...findings.flatMap((f) => f.lines(context))];
+  const gate = status === 'warn' && statusFailsRun('warn', context.failOn) ? ', failing the run: --fail-on warning' : '';
+  return ['', context.paint('heading', `${title} (${total})${gate}`), ...findings.flatMap((f) => f.lines(context))];
 }
 
 /** "through this proxy", "for this name": how a consequence relates to its cause, by the cause's kind. */
