@@ -129,6 +129,7 @@ function phraseFor(cause: CheckResult): string {
     case 'proxy': return 'through this proxy';
     case 'dns': return 'for this name';
     case 'tcp': return 'on this connection';
+    case 'tls': return 'behind this handshake';
     case 'inspection': return 'behind this inspection';
     default: return 'because of it';
   }
@@ -157,6 +158,9 @@ function consequenceBlock(consequences: readonly CheckResult[], phrase: string, 
   ];
 }
 
+/** DNS codes for no answer at all, rather than an answer that says no (DNS_UNREACHABLE arrives with its issue). */
+const NO_ANSWER_CODES: ReadonlySet<string> = new Set(['DNS_TIMEOUT', 'DNS_UNREACHABLE']);
+
 /** What the summary line's names list shows before "and N more". */
 const NAMES_SHOWN = 5;
 
@@ -169,7 +173,9 @@ function sharedDnsFinding(shared: SharedDnsFailure, relation: CauseRelation): Fi
     lines: (context) => {
       const code = shown(shared.code);
       const resolver = shared.resolver === null ? 'the resolver' : `the resolver ${shown(shared.resolver)}`;
-      const verb = shared.code === 'DNS_SINKHOLE' ? 'blocks every one of the public names' : 'resolves none of the public names';
+      const verb = shared.code === 'DNS_SINKHOLE' ? 'blocks every one of the public names'
+        : NO_ANSWER_CODES.has(shared.code) ? 'answers for none of the public names'
+          : 'resolves none of the public names';
       const byProxy = shared.results.every((r) => r.evidence['resolvedByProxy'] === true) ? '; the proxy resolves them itself' : '';
       const head = `${MARKS[shared.status]} dns  ${resolver} ${verb} (${code} for all ${shared.results.length}${byProxy})`;
       const headLines = wrap(head, context.width, INDENT.result, INDENT.detail)

@@ -158,6 +158,11 @@ describe('every name failing DNS the same way', () => {
     expect(lines([...dns, ...skips], 120)).toContain('  ✖ dns  the resolver 10.0.0.53 resolves none of the public names (DNS_NXDOMAIN for all 11)');
   });
 
+  it('says the resolver answers for none of them when it never answered', () => {
+    const timeouts = names.slice(0, 3).map((name) => dnsFailure(name, 'DNS_TIMEOUT', '10.0.0.53'));
+    expect(lines(timeouts, 120)).toContain('  ✖ dns  the resolver 10.0.0.53 answers for none of the public names (DNS_TIMEOUT for all 3)');
+  });
+
   it('lists each failure on its own when one name fails differently', () => {
     const mixed = lines([...dns.slice(1), dnsFailure('other.example.com', 'DNS_SERVFAIL', '10.0.0.53')]);
     expect(mixed.filter((line) => /^ {2}✖ dns {2}/.test(line))).toHaveLength(11);
