@@ -56,7 +56,9 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<R
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
     .then(() => null, (error: unknown) => error);
   const color = Boolean(say.isTTY) && !process.env['NO_COLOR'];
-  say.write(renderConsole(document, { color }));
+  // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.
+  const width = say.isTTY ? say.columns : undefined;
+  say.write(renderConsole(document, { color, width, failOn: options.failOn }));
   if (unwritten !== null) throw unwritten;
   if (interrupted) {
     process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);

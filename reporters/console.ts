@@ -1,80 +1,214 @@
+import { DEFAULT_FAIL_ON, statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { Status } from '../model/codes.js';
 import { summarize, type CheckResult, type RunDocument, type RunSummary } from '../model/result.js';
-import { groupByHost, oneLine, terminalSafe } from './text.js';
+import { relateCauses, sharedDnsFailure, type CauseRelation, type SharedDnsFailure } from './causes.js';
+import {
+  INDENT, MARKS, consequenceLines, findingLines, painter, remediationLines, shown, textLines, type LineStyle,
+} from './console-lines.js';
+import { notTestedSection } from './console-skips.js';
+import { groupByHost } from './text.js';
+import { DEFAULT_WIDTH, MIN_WIDTH, visibleLength, wrap } from './wrap.js';
 
 export interface ConsoleOptions {
   /** ANSI colours; the CLI passes stdout.isTTY && !NO_COLOR. */
   color: boolean;
+  /** Terminal columns to wrap at; the CLI passes the terminal's, and 80 (the default) when not a terminal. */
+  width?: number;
+  /** What counts against the run (`--fail-on`); the sections that do say so. */
+  failOn?: readonly FailOnKind[];
 }
 
-/** A block page can make a message arbitrarily long; one screen line is what a reader needs. */
-const MESSAGE_MAX = 300;
+/** Checks about this machine and its own configuration, not about an endpoint: they get their own section. */
+const MACHINE_CHECKS: ReadonlySet<CheckResult['check']> = new Set(['clock', 'proxy']);
+
+/** A long list of consequences shows this many, then "and N more …". */
+const CONSEQUENCES_SHOWN = 5;
 /** A very long host name pushes its own row out instead of widening the whole table. */
 const HOST_COLUMN_MAX = 60;
 
-const MARKS: Readonly<Record<Status, string>> = { pass: '✔', fail: '✖', warn: '!', skip: '-' };
-
-type Style = Status | 'heading' | 'faint';
-type Paint = (style: Style, text: string) => string;
-
-/** ANSI SGR parameters: green, red, yellow, grey, bold, dim. */
-const SGR: Readonly<Record<Style, number>> = { pass: 32, fail: 31, warn: 33, skip: 90, heading: 1, faint: 2 };
+interface Context extends LineStyle {
+  relation: CauseRelation;
+  shared: SharedDnsFailure | null;
+  failOn: readonly FailOnKind[];
+}
 
 /**
- * What a network engineer reads at the end of a run: failures first, each with its remediation, then warnings,
- * then one row of counts per host (2,000 passing endpoints stay readable), then the totals line.
+ * What a network engineer reads at the end of a run: this machine's own checks, then failures and warnings, each
+ * cause once with its remediation and what it caused under it, then what was not tested and why, one row of
+ * counts per endpoint host, and the totals line last, alone (CI parses it).
  */
 export function renderConsole(doc: RunDocument, options: ConsoleOptions): string {
-  const paint = painter(options.color);
+  const endpointResults = doc.results.filter((r) => !MACHINE_CHECKS.has(r.check));
+  const context: Context = {
+    paint: painter(options.color),
+    width: Math.max(MIN_WIDTH, options.width ?? DEFAULT_WIDTH),
+    relation: relateCauses(doc.results),
+    shared: sharedDnsFailure(endpointResults),
+    failOn: options.failOn ?? DEFAULT_FAIL_ON,
+  };
+  const findings = endpointFindings(endpointResults, context);
   const lines = [
-    header(doc),
-    ...resultSection('Failures', doc.results.filter((r) => r.status === 'fail'), paint),
-    ...resultSection('Warnings', doc.results.filter((r) => r.status === 'warn'), paint),
-    ...hostTable(doc.results, paint),
+    ...header(doc, endpointResults, context.width),
+    ...machineSection(doc.results.filter((r) => MACHINE_CHECKS.has(r.check)), context),
+    ...findingSection('Failures', 'fail', findings.filter((f) => f.status === 'fail'), context),
+    ...findingSection('Warnings', 'warn', findings.filter((f) => f.status === 'warn'), context),
+    ...notTestedSection(endpointResults, context, statusFailsRun('skip', context.failOn)),
+    ...hostTable(endpointResults, context),
     '',
     totalsLine(doc.summary),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-function painter(color: boolean): Paint {
-  return color ? (style, text) => `\x1b[${SGR[style]}m${text}\x1b[0m` : (_style, text) => text;
-}
-
-/** Every string of a result may hold server text: printed only once it is one line and inert. */
-function shown(text: string, max?: number): string {
-  return terminalSafe(oneLine(text, max));
-}
-
-function header(doc: RunDocument): string {
-  const hosts = groupByHost(doc.results).size;
-  return [
+/** Tool, profile, counts, duration: broken between its parts, never inside one, when the terminal is narrow. */
+function header(doc: RunDocument, endpointResults: readonly CheckResult[], width: number): string[] {
+  const hosts = groupByHost(endpointResults).size;
+  const parts = [
     `${shown(doc.tool.name)} ${shown(doc.tool.version)}`,
     `profile ${shown(doc.profile)}`,
     `${count(doc.summary.total, 'check')} on ${count(hosts, 'host')}`,
     formatDuration(doc.durationMs),
-  ].join(' · ');
+  ];
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.at(-1);
+    if (last !== undefined && visibleLength(`${last} · ${part}`) <= width) lines[lines.length - 1] = `${last} · ${part}`;
+    else lines.push(lines.length === 0 ? part : `  ${part}`);
+  }
+  return lines;
 }
 
-function resultSection(title: string, results: readonly CheckResult[], paint: Paint): string[] {
+/** The clock and the proxy: one line each whatever their status; a failed proxy with what failed through it. */
+function machineSection(results: readonly CheckResult[], context: Context): string[] {
   if (results.length === 0) return [];
-  return ['', paint('heading', `${title} (${results.length})`), ...results.flatMap((r) => resultLines(r, paint))];
+  const body = results.flatMap((r) => [
+    ...findingLines(r, context, false),
+    ...consequenceBlock(context.relation.consequencesOf(r), phraseFor(r), context),
+  ]);
+  return ['', context.paint('heading', 'This machine'), ...body];
 }
 
-function resultLines(result: CheckResult, paint: Paint): string[] {
-  const { status } = result;
-  const where = [result.check, result.host, target(result)].map((field) => shown(field)).filter((field) => field !== '');
-  const what = `${paint(status, shown(result.code))}  ${shown(result.message, MESSAGE_MAX)}`;
-  const line = `  ${paint(status, MARKS[status])} ${where.join('  ')}  ${what}`;
-  return result.remediation === '' ? [line] : [line, `      → ${shown(result.remediation)}`];
+/** One entry of Failures or Warnings: a result that stands alone or causes others, or the shared DNS failure. */
+interface Finding {
+  status: Status;
+  /** How many results of the section's status it accounts for, consequences included. */
+  counted: (status: Status) => number;
+  lines: (context: Context) => string[];
 }
 
-/** Where the check went: its URL, else address:port (IPv6 in brackets), else the port alone. */
-function target(result: CheckResult): string {
-  if (result.url !== null) return result.url;
-  if (result.address === null) return result.port === null ? '' : `port ${result.port}`;
-  const address = result.address.includes(':') ? `[${result.address}]` : result.address;
-  return result.port === null ? result.address : `${address}:${result.port}`;
+function endpointFindings(results: readonly CheckResult[], context: Context): Finding[] {
+  const findings: Finding[] = [];
+  const { relation, shared } = context;
+  for (const result of results) {
+    if (result.status === 'pass' || result.status === 'skip' || relation.rootOf(result) !== undefined) continue;
+    if (shared && shared.results.includes(result)) {
+      if (result === shared.results[0]) findings.push(sharedDnsFinding(shared, relation));
+      continue;
+    }
+    const consequences = relation.consequencesOf(result);
+    const members = [result, ...consequences];
+    findings.push({
+      status: members.some((m) => m.status === 'fail') ? 'fail' : 'warn',
+      counted: (status) => members.filter((m) => m.status === status).length,
+      lines: (ctx) => [...findingLines(result, ctx), ...consequenceBlock(consequences, phraseFor(result), ctx)],
+    });
+  }
+  return findings;
+}
+
+function findingSection(title: string, status: Status, findings: readonly Finding[], context: Context): string[] {
+  if (findings.length === 0) return [];
+  const total = findings.reduce((sum, f) => sum + f.counted(status), 0);
+  const gate = status === 'warn' && statusFailsRun('warn', context.failOn) ? ', failing the run: --fail-on warning' : '';
+  return ['', context.paint('heading', `${title} (${total})${gate}`), ...findings.flatMap((f) => f.lines(context))];
+}
+
+/** "through this proxy", "for this name": how a consequence relates to its cause, by the cause's kind. */
+function phraseFor(cause: CheckResult): string {
+  switch (cause.check) {
+    case 'proxy': return 'through this proxy';
+    case 'dns': return 'for this name';
+    case 'tcp': return 'on this connection';
+    case 'tls': return 'behind this handshake';
+    case 'inspection': return 'behind this inspection';
+    default: return 'because of it';
+  }
+}
+
+/**
+ * Under a cause: how many results it accounts for, the ones that failed or warned (the first few when many),
+ * and the checks that did not run by kind, since their own lines would only repeat the cause.
+ */
+function consequenceBlock(consequences: readonly CheckResult[], phrase: string, context: Context): string[] {
+  if (consequences.length === 0) return [];
+  const listed = consequences.filter((c) => c.status !== 'skip');
+  const notRun = consequences.filter((c) => c.status === 'skip');
+  const counts = [
+    [consequences.filter((c) => c.status === 'fail').length, 'failed'],
+    [consequences.filter((c) => c.status === 'warn').length, 'warned'],
+    [notRun.length, `not run (${[...new Set(notRun.map((c) => c.check))].join(', ')})`],
+  ] as const;
+  const tally = counts.filter(([n]) => n > 0).map(([n, label]) => `${n} ${label}`).join(', ');
+  const shownNow = listed.length <= CONSEQUENCES_SHOWN + 1 ? listed : listed.slice(0, CONSEQUENCES_SHOWN);
+  const more = listed.length - shownNow.length;
+  return [
+    ...textLines(`${phrase}: ${tally}`, context, INDENT.detail),
+    ...shownNow.flatMap((c) => consequenceLines(c, context)),
+    ...(more > 0 ? textLines(`and ${more} more ${phrase}`, context, INDENT.consequence) : []),
+  ];
+}
+
+/** DNS codes for no answer at all, rather than an answer that says no (DNS_UNREACHABLE arrives with its issue). */
+const NO_ANSWER_CODES: ReadonlySet<string> = new Set(['DNS_TIMEOUT', 'DNS_UNREACHABLE']);
+
+/** What the summary line's names list shows before "and N more". */
+const NAMES_SHOWN = 5;
+
+function sharedDnsFinding(shared: SharedDnsFailure, relation: CauseRelation): Finding {
+  const consequences = shared.results.flatMap((r) => relation.consequencesOf(r));
+  const members = [...shared.results, ...consequences];
+  return {
+    status: shared.status === 'fail' ? 'fail' : 'warn',
+    counted: (status) => members.filter((m) => m.status === status).length,
+    lines: (context) => {
+      const code = shown(shared.code);
+      const resolver = shared.resolver === null ? 'the resolver' : `the resolver ${shown(shared.resolver)}`;
+      const verb = shared.code === 'DNS_SINKHOLE' ? 'blocks every one of the public names'
+        : NO_ANSWER_CODES.has(shared.code) ? 'answers for none of the public names'
+          : 'resolves none of the public names';
+      const byProxy = shared.results.every((r) => r.evidence['resolvedByProxy'] === true) ? '; the proxy resolves them itself' : '';
+      const head = `${MARKS[shared.status]} dns  ${resolver} ${verb} (${code} for all ${shared.results.length}${byProxy})`;
+      const headLines = wrap(head, context.width, INDENT.result, INDENT.detail)
+        .map((line, i) => (i === 0 ? line.replace(MARKS[shared.status], () => context.paint(shared.status, MARKS[shared.status])) : line));
+      const names = shared.results.map((r) => shown(r.host));
+      const more = names.length > NAMES_SHOWN + 1 ? names.length - NAMES_SHOWN : 0;
+      const namesText = `names: ${(more > 0 ? names.slice(0, NAMES_SHOWN) : names).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+      return [
+        ...headLines,
+        ...remediationLines(sharedDnsRemediation(shared), context),
+        ...textLines(namesText, context, INDENT.detail),
+        ...consequenceBlock(consequences, 'for these names', context),
+      ];
+    },
+  };
+}
+
+/**
+ * One remediation for the whole run. The tool saw every name fail at one resolver; it did not check each name
+ * publicly, so the advice points at the one thing they share, and claims no more.
+ */
+function sharedDnsRemediation(shared: SharedDnsFailure): string {
+  switch (shared.code) {
+    case 'DNS_NXDOMAIN':
+    case 'DNS_NODATA':
+      return 'When no name resolves, the resolver is more likely the cause than every name: check that it forwards queries for internet names (its forwarders or root hints) and holds no local zone that overrides them, or name a resolver that does with --resolver.';
+    case 'DNS_SERVFAIL':
+      return 'The resolver completes no lookup: check its forwarders, and that it may reach DNS servers on the internet on UDP and TCP port 53.';
+    case 'DNS_SINKHOLE':
+      return 'The DNS filtering policy that answers for this machine (DNS security, RPZ or proxy DNS) blocks every name: allow the endpoints\' domains there.';
+    default:
+      return shared.results[0]?.remediation ?? '';
+  }
 }
 
 const TABLE_STATUSES = [
@@ -84,22 +218,22 @@ const TABLE_STATUSES = [
   ['skip', 'skipped'],
 ] as const satisfies ReadonlyArray<readonly [Status, keyof RunSummary]>;
 
-function hostTable(results: readonly CheckResult[], paint: Paint): string[] {
+function hostTable(results: readonly CheckResult[], context: Context): string[] {
+  const { paint } = context;
   const rows = [...groupByHost(results)].map(([host, hostResults]) => ({ host: shown(host), counts: summarize(hostResults) }));
   if (rows.length === 0) return [];
-  const hostWidth = Math.min(HOST_COLUMN_MAX, Math.max('host'.length, ...rows.map((row) => row.host.length)));
   const columnWidth = Math.max(...TABLE_STATUSES.map(([, field]) => field.length));
+  // The counts always fit the width; the host column gets what is left.
+  const room = context.width - INDENT.result.length - TABLE_STATUSES.length * (columnWidth + 2);
+  const hostWidth = Math.max('host'.length, Math.min(HOST_COLUMN_MAX, room, Math.max(...rows.map((row) => row.host.length))));
   const heading = ['host'.padEnd(hostWidth), ...TABLE_STATUSES.map(([, field]) => field.padStart(columnWidth))].join('  ');
-  const body = rows.map(({ host, counts }) =>
-    [
-      host.padEnd(hostWidth),
-      // Pad before painting: colour codes would count as width.
-      ...TABLE_STATUSES.map(([status, field]) => {
-        const cell = String(counts[field]).padStart(columnWidth);
-        return paint(counts[field] === 0 ? 'faint' : status, cell);
-      }),
-    ].join('  '),
-  );
+  const body = rows.flatMap(({ host, counts }) => {
+    // Pad before painting: colour codes would count as width.
+    const cells = TABLE_STATUSES.map(([status, field]) => paint(counts[field] === 0 ? 'faint' : status, String(counts[field]).padStart(columnWidth)));
+    // A host name longer than its column gets a line of its own, its counts below it.
+    if (visibleLength(host) > hostWidth) return [host, ['', ...cells].join('  ').replace(/^/, ' '.repeat(hostWidth))];
+    return [[host.padEnd(hostWidth), ...cells].join('  ')];
+  });
   return ['', paint('heading', 'By host'), `  ${heading}`, ...body.map((row) => `  ${row}`)];
 }
 

@@ -1,7 +1,8 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
-import type { FailOnKind } from '../model/fail-on.js';
+import { DEFAULT_FAIL_ON, statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { CheckResult, Evidence, RunDocument } from '../model/result.js';
+import { relateCauses } from './causes.js';
 import { groupByHost, oneLine, xmlSafe } from './text.js';
 
 // The package's types declare an ES default export, but the package is CommonJS and its module.exports is the
@@ -11,12 +12,18 @@ const packageBuilder = junitReportBuilder as unknown as Builder;
 /** How long one evidence value may get in a failure's text; the whole evidence is in system-out. */
 const EVIDENCE_SUMMARY_MAX = 160;
 
+export interface JunitOptions {
+  /** What counts against the run (`--fail-on`): a warning or a skip it names is written as a failure. */
+  failOn?: readonly FailOnKind[];
+}
+
 /**
  * The `--junit` report (shared/interface.md, "JUnit"): one testsuite per endpoint host, one testcase per result.
- * Valid against shared/junit/jenkins-junit-10.xsd whatever text certificates and servers sent.
- * `options.failOn`: which statuses fail the run (--fail-on), for how warnings are shown.
+ * Valid against the Jenkins JUnit schema whatever text certificates and servers sent.
  */
-export function renderJunit(doc: RunDocument, options: { failOn?: readonly FailOnKind[] } = {}): string {
+export function renderJunit(doc: RunDocument, options: JunitOptions = {}): string {
+  const failOn = options.failOn ?? DEFAULT_FAIL_ON;
+  const relation = relateCauses(doc.results);
   // A builder of our own: the package's default instance is shared by every caller in the process.
   const report = packageBuilder.newBuilder().name('egress-preflight');
   const skipMessages: string[] = [];
@@ -26,8 +33,10 @@ export function renderJunit(doc: RunDocument, options: { failOn?: readonly FailO
     addSuiteProperties(suite, doc, host, results);
     const names = new Set<string>();
     for (const result of results) {
-      addTestCase(suite.testCase(), result, uniqueName(names, xmlSafe(result.id)));
-      if (result.status === 'skip') skipMessages.push(headline(result));
+      const cause = relation.rootOf(result);
+      const outcome = statusFailsRun(result.status, failOn) ? 'failure' : result.status === 'skip' ? 'skipped' : 'passed';
+      addTestCase(suite.testCase(), result, uniqueName(names, testName(result)), outcome, cause);
+      if (outcome === 'skipped') skipMessages.push(headline(result, cause));
     }
   }
   return `${repairBuilderOutput(report.build(), skipMessages)}\n`;
@@ -46,13 +55,27 @@ function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, re
   for (const [name, value] of properties) suite.property(name, xmlSafe(value));
 }
 
-function addTestCase(testCase: TestCase, result: CheckResult, name: string): void {
+/** How a result appears in CI: a failure (a fail, or what --fail-on adds), a skip, or a passing test. */
+type Outcome = 'failure' | 'skipped' | 'passed';
+
+function addTestCase(testCase: TestCase, result: CheckResult, name: string, outcome: Outcome, cause: CheckResult | undefined): void {
   testCase.className(xmlSafe(`egress-preflight.${result.check}`)).name(name).time(seconds(result.durationMs));
-  if (result.status === 'fail') {
-    testCase.failure(headline(result), xmlSafe(result.code)).stacktrace(characterData(failureText(result)));
+  if (outcome === 'failure') {
+    testCase.failure(headline(result, cause), xmlSafe(result.code)).stacktrace(characterData(failureText(result, cause)));
   }
-  if (result.status === 'skip') testCase.skipped();
-  testCase.standardOutput(characterData(systemOut(result)));
+  if (outcome === 'skipped') testCase.skipped();
+  testCase.standardOutput(characterData(evidenceJson(result.evidence)));
+  // Jenkins, GitLab and Azure DevOps show a test's standard error beside its result: a warning is read there.
+  if (result.status === 'warn') testCase.standardError(characterData(warningText(result, cause)));
+}
+
+/**
+ * The result's id, and for a warning its code: test lists show names, and a warning that passes would otherwise
+ * look like any other green test. The suffix depends on the result alone, not on --fail-on, so the same finding
+ * keeps one name whichever way a pipeline gates on it.
+ */
+function testName(result: CheckResult): string {
+  return xmlSafe(result.status === 'warn' ? `${result.id} [warning ${result.code}]` : result.id);
 }
 
 /** GitLab merges testcases of the same name, which would hide a result: a repeated id gets a suffix. */
@@ -63,20 +86,29 @@ function uniqueName(taken: Set<string>, name: string): string {
   return candidate;
 }
 
-/** The one-line "CODE: message" of a failure's or a skip's message attribute. */
-function headline(result: CheckResult): string {
-  return xmlSafe(oneLine(`${result.code}: ${result.message}`));
+/**
+ * The one-line message attribute of a failure or a skip: "CODE: message", after the cause when another result
+ * explains this one, so a CI reader meets the one cause first.
+ */
+function headline(result: CheckResult, cause: CheckResult | undefined): string {
+  const own = `${result.code}: ${result.message}`;
+  return xmlSafe(oneLine(cause ? `caused by ${cause.id}: ${cause.code}; ${own}` : own));
 }
 
-function failureText(result: CheckResult): string {
-  return lines(result.message, remediationLine(result), evidenceSummary(result.evidence));
+function failureText(result: CheckResult, cause: CheckResult | undefined): string {
+  const gated = result.status === 'warn' ? 'A warning, failing the run because of --fail-on warning.'
+    : result.status === 'skip' ? 'Not tested, failing the run because of --fail-on skip.' : '';
+  return lines(...causeLines(cause), gated, result.message, remediationLine(result), evidenceSummary(result.evidence));
 }
 
-/** Evidence as JSON for every result; a warning passes, so its message goes here, where CI shows it. */
-function systemOut(result: CheckResult): string {
-  const evidence = evidenceJson(result.evidence);
-  if (result.status !== 'warn') return evidence;
-  return `${lines(`WARN ${result.code}: ${result.message}`, remediationLine(result))}\n\n${evidence}`;
+function warningText(result: CheckResult, cause: CheckResult | undefined): string {
+  return lines(...causeLines(cause), `WARN ${result.code}: ${result.message}`, remediationLine(result));
+}
+
+/** The cause first, with its own remediation: fixing it fixes this result too. */
+function causeLines(cause: CheckResult | undefined): string[] {
+  if (!cause) return [];
+  return [`Caused by ${cause.id}: ${cause.code}: ${cause.message}`, cause.remediation === '' ? '' : `Remediation of the cause: ${cause.remediation}`];
 }
 
 /** The non-empty parts, one per line. */

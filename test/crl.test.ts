@@ -106,6 +106,8 @@ describe('crl check, one fixture per code', () => {
     expect(result).toMatchObject({ status: 'fail', code: 'CRL_STALE' });
     expect(result.message).toMatch(new RegExp(`^${url('/stale.crl')}: the CRL of "${issuer}" is stale: its nextUpdate \\S+ passed 1 d( \\d+ s)? ago$`));
     expect(result.remediation).toContain('a cache on the path (proxy, CDN) serves an old copy');
+    // True whether or not another point serves: the warning that says one does must not be contradicted.
+    expect(result.remediation).toMatch(/^The agent rejects an expired CRL: unless another distribution point of the same certificates serves a current one, every certificate it covers then fails revocation checking\. /);
   });
 
   it('fails a CRL whose thisUpdate is ahead of the clock: CRL_STALE, naming the clock', async () => {
@@ -268,6 +270,7 @@ describe('crl checks of live chains', () => {
     const crl4 = await resultOf(run, ROOT_CRL_4 ?? '');
     expect(crl4).toMatchObject({ status: 'warn', code: 'DNS_NXDOMAIN' });
     expect(crl4.message).toMatch(new RegExp(`; the certificate's other distribution point ${ROOT_CRL_3} serves a valid CRL, so revocation checking succeeds after this one fails$`));
+    expect(crl4.remediation).toMatch(new RegExp(`^Revocation checking waits for this point to fail before it uses ${ROOT_CRL_3}\\. To remove that wait: The agent resolves `));
     const down = await resultOf(run, DOWN_CRL);
     expect(down).toMatchObject({ status: 'warn', code: 'TCP_REFUSED' });
     expect(down.message).toContain(`the certificate's other distribution point ${ISSUING_CRL} serves a valid CRL`);

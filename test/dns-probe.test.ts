@@ -97,7 +97,15 @@ describe('dns probe and verdict', () => {
     const { verdict } = await verdictFor('gone.lab.test');
     expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_NXDOMAIN' });
     expect(verdict.message).toMatch(/^missing\.lab\.test does not exist \(NXDOMAIN\) \(resolver 127\.0\.0\.1:\d+\)$/);
-    expect(verdict.remediation).toContain('conditional forwarders');
+    expect(verdict.remediation).toBe('gone.lab.test leads through its CNAME chain to missing.lab.test, which the resolver says does not exist. ' +
+      "If that name's own DNS servers answer for it, a DNS server on the path holds its own copy of the zone: check conditional forwarders, split-horizon or stub zones for lab.test on the resolver.");
+  });
+
+  it('advises only what it saw for a name that does not exist: check the spelling first, nothing claimed about public DNS', async () => {
+    const { verdict } = await verdictFor('typo.lab.test');
+    expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_NXDOMAIN' });
+    expect(verdict.remediation).toBe("The resolver says typo.lab.test does not exist. Check the name's spelling (in the config, or the value given with --var); " +
+      "if it is right, a DNS server on the path answers differently from the name's own DNS servers: check conditional forwarders, split-horizon or stub zones for lab.test on the resolver.");
   });
 
   it('tells a name with no addresses: DNS_NODATA', async () => {

@@ -152,10 +152,12 @@ describe('JUnit report', () => {
     expect(xpath(file, `string(${testcase(skipped[0]!)}/skipped/@message)`)).toMatch(/^SKIPPED_PREREQUISITE: tls failed: /);
   });
 
-  it('lets a warning pass and puts its message in system-out', () => {
+  it('lets a warning pass, its code in the test name and its message in system-err', () => {
     const warned = resultsWith('warn')[0]!;
-    expect(xpathNumber(file, `count(${testcase(warned)}/failure | ${testcase(warned)}/skipped)`)).toBe(0);
-    expect(xpath(file, `string(${testcase(warned)}/system-out)`)).toMatch(/^WARN CRL_STALE: stale: /);
+    const warnedCase = `//testsuite[@name="${warned.host}"]/testcase[@name="${warned.id} [warning CRL_STALE]"]`;
+    expect(xpathNumber(file, `count(${warnedCase}/failure | ${warnedCase}/skipped)`)).toBe(0);
+    expect(xpath(file, `string(${warnedCase}/system-err)`)).toMatch(/^WARN CRL_STALE: stale: /);
+    expect(JSON.parse(xpath(file, `string(${warnedCase}/system-out)`))).toEqual(warned.evidence);
   });
 
   it('carries the evidence in system-out exactly, hostile characters included', () => {
@@ -200,8 +202,9 @@ describe('console summary', () => {
     expect(warnings).toBeGreaterThan(failures);
     expect(hosts).toBeGreaterThan(warnings);
     const tlsLine = lines.findIndex((line) => line.includes('TLS_UNTRUSTED'));
-    expect(lines[tlsLine]).toContain(`tls  ${LOGIN}  [${IPV6}]:443  TLS_UNTRUSTED  chain anchors at`);
-    expect(lines[tlsLine + 1]).toMatch(/^\s+→ trust ctl:/);
+    expect(lines[tlsLine]).toBe(`  ✖ tls  ${LOGIN}  [${IPV6}]:443  TLS_UNTRUSTED`);
+    expect(lines[tlsLine + 1]).toMatch(/^ {6}chain anchors at ctl:/);
+    expect(lines.slice(tlsLine).find((line) => line.includes('→'))).toMatch(/^ {6}→ trust ctl:/);
     expect(lines.at(-2)).toBe('4 passed, 2 failed, 1 warned, 1 skipped');
     expect(lines.at(-1)).toBe('');
   });

@@ -111,7 +111,7 @@ export function judgeCrl(evidence: CrlEvidence, assessment: CrlAssessment, port:
   if (nextUpdate !== null && nextUpdate < now) {
     return {
       status: 'fail', code: 'CRL_STALE', message: `${url}: ${of} is stale: its nextUpdate ${crl.nextUpdate} passed ${formatDuration(now - nextUpdate)} ago`,
-      remediation: `The agent rejects an expired CRL and with it every certificate it covers. If this machine's clock is right, a cache on the path (proxy, CDN) serves an old copy of ${host}'s CRL: purge it and cap how long it keeps .crl files.`,
+      remediation: `The agent rejects an expired CRL: unless another distribution point of the same certificates serves a current one, every certificate it covers then fails revocation checking. If this machine's clock is right, a cache on the path (proxy, CDN) serves an old copy of ${host}'s CRL: purge it and cap how long it keeps .crl files.`,
     };
   }
   const summary = `${of} (${formatBytes(crl.sizeBytes)}, ${crl.entries} revoked) fetched in ${fetch.totalMs} ms; ${signatureNote(signature)}${revokedNote(assessment.covered)}`;
@@ -145,10 +145,14 @@ async function otherPointsServe(run: CheckRun, source: RevocationSource, verdict
   const alternatives = await Promise.all(source.namedBy.map((link) => workingPoint(run, link, source.url)));
   const working = alternatives.filter((url): url is string => url !== null);
   if (working.length < alternatives.length) return verdict;
+  const others = [...new Set(working)].join(', ');
   return {
     ...verdict,
     status: 'warn',
-    message: `${verdict.message}; the certificate's other distribution point ${[...new Set(working)].join(', ')} serves a valid CRL, so revocation checking succeeds after this one fails`,
+    message: `${verdict.message}; the certificate's other distribution point ${others} serves a valid CRL, so revocation checking succeeds after this one fails`,
+    // The failure's own advice was written for a point nothing replaces: said after what the fallback changes,
+    // it reads as how to remove the wait, and no longer contradicts the message.
+    remediation: `Revocation checking waits for this point to fail before it uses ${others}. To remove that wait: ${verdict.remediation ?? 'check what answers for this URL.'}`,
   };
 }
 

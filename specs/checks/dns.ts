@@ -145,7 +145,7 @@ function remediationFor(failure: DnsFailure, evidence: DnsEvidence): string {
   switch (failure.code) {
     case 'DNS_NXDOMAIN':
     case 'DNS_NODATA':
-      return `The public name exists; a DNS server on the path answers differently. Check conditional forwarders, split-horizon or stub zones for ${suffixes} on the resolver.`;
+      return missingNameRemediation(failure, evidence, suffixes);
     case 'DNS_TIMEOUT':
       return 'Allow UDP and TCP port 53 from this machine to the resolver, or name a reachable resolver with --resolver.';
     case 'DNS_UNREACHABLE':
@@ -160,6 +160,22 @@ function remediationFor(failure: DnsFailure, evidence: DnsEvidence): string {
     case 'DNS_MALFORMED':
       return 'Something between this machine and the resolver answers with non-DNS data: check DNS inspection or interception on the firewall.';
   }
+}
+
+/**
+ * The tool asked this machine's resolver only: it never checked what the name's own DNS servers say, so the
+ * advice separates what was seen (this resolver's answer) from what follows only if the name is right.
+ */
+function missingNameRemediation(failure: DnsFailure, evidence: DnsEvidence, suffixes: string): string {
+  const zones = `check conditional forwarders, split-horizon or stub zones for ${suffixes} on the resolver`;
+  const answer = failure.code === 'DNS_NXDOMAIN' ? 'does not exist' : 'has no address';
+  if (evidence.addresses.length > 0) {
+    return `The resolver gives ${evidence.name} addresses, yet says ${failure.name} ${answer} for ${failure.queryType}: a DNS server on the path may hold its own copy of part of the chain: ${zones}.`;
+  }
+  if (failure.name !== evidence.name) {
+    return `${evidence.name} leads through its CNAME chain to ${failure.name}, which the resolver says ${answer}. If that name's own DNS servers answer for it, a DNS server on the path holds its own copy of the zone: ${zones}.`;
+  }
+  return `The resolver says ${evidence.name} ${answer}. Check the name's spelling (in the config, or the value given with --var); if it is right, a DNS server on the path answers differently from the name's own DNS servers: ${zones}.`;
 }
 
 function dnsEvidence(evidence: DnsEvidence, host: HostPlan): Evidence {
