@@ -12,6 +12,17 @@ x509.cryptoProvider.set(webcrypto);
 
 export type KeyAlgorithm = 'rsa' | 'ecdsa';
 
+/** The digest an issuer signs with: SHA-256 as CAs do today, SHA-1 as weak or legacy chains still do. */
+export type SignatureHash = 'SHA-256' | 'SHA-1';
+
+/** Weak variants of a certificate: an RSA key of other than 2048 bits, a signature over SHA-1. */
+export interface Strength {
+  /** RSA modulus length; default 2048. Ignored for ECDSA. */
+  rsaBits?: number;
+  /** The digest of the issuer's signature on this certificate; default SHA-256. */
+  signedWith?: SignatureHash;
+}
+
 /** A distinguished name as [attribute, value] pairs in certificate order: [['C', 'US'], ['CN', 'Lab Root']]. */
 export type NameSpec = ReadonlyArray<readonly [attribute: string, value: string]>;
 
@@ -32,7 +43,7 @@ export interface LabCertificate {
   readonly notAfter: Date;
 }
 
-export interface AuthorityOptions {
+export interface AuthorityOptions extends Strength {
   name: NameSpec;
   keyAlgorithm?: KeyAlgorithm;
   /** URLs placed in this authority's own certificate (those its issuer publishes). */
@@ -41,9 +52,10 @@ export interface AuthorityOptions {
   leafRevocation?: RevocationUrls;
 }
 
-export interface LeafOptions {
+export interface LeafOptions extends Strength {
   /** DNS names or IP literals for the subjectAltName; the first is the default CN. */
   hosts: readonly string[];
+  /** Default: CN = the first host. An empty name is valid with a (then critical) subjectAltName, RFC 5280 4.1.2.6. */
   subject?: NameSpec;
   validity?: Validity;
   revocation?: RevocationUrls;
@@ -85,9 +97,9 @@ export class LabAuthority {
 
   static async root(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? 'rsa';
-    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm, options.rsaBits);
     const self: Signer = { name: toName(options.name), keys, keyAlgorithm };
-    const issued = await signCertificate(self, self.name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    const issued = await signCertificate(self, self.name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation), options.signedWith);
     return new LabAuthority(labCertificate(issued), self, null, options.leafRevocation);
   }
 
@@ -98,17 +110,17 @@ export class LabAuthority {
   /** An intermediate authority signed by this one. */
   async subordinate(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? this.keyAlgorithm;
-    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm, options.rsaBits);
     const name = toName(options.name);
-    const issued = await signCertificate(this.signer, name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    const issued = await signCertificate(this.signer, name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation), options.signedWith);
     return new LabAuthority(labCertificate(issued), { name, keys, keyAlgorithm }, this, options.leafRevocation);
   }
 
   /** A server certificate for `hosts`, signed by this authority, with a key shared by all lab leaves of the algorithm. */
   async issueLeaf(options: LeafOptions): Promise<LabIdentity> {
-    const keys = await keyPair('leaf', this.keyAlgorithm);
-    const extensions = await leafExtensions(options.hosts, this.keyAlgorithm, keys.publicKey, options.revocation ?? this.leafRevocation);
-    const issued = await signCertificate(this.signer, leafSubject(options), keys.publicKey, options.validity ?? 'current', 'leaf', extensions);
+    const keys = await keyPair('leaf', this.keyAlgorithm, options.rsaBits);
+    const extensions = await leafExtensions(options.hosts, this.keyAlgorithm, keys.publicKey, options.revocation ?? this.leafRevocation, options.subject?.length === 0);
+    const issued = await signCertificate(this.signer, leafSubject(options), keys.publicKey, options.validity ?? 'current', 'leaf', extensions, options.signedWith);
     return { leaf: labCertificate(issued), issuer: this, keyPem: await privateKeyPem(keys.privateKey) };
   }
 
@@ -129,7 +141,7 @@ interface Signer {
   keyAlgorithm: KeyAlgorithm;
 }
 
-async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[], signedWith: SignatureHash = 'SHA-256'): Promise<x509.X509Certificate> {
   return x509.X509CertificateGenerator.create({
     ...validityWindow(validity, role),
     serialNumber: randomSerial(),
@@ -137,10 +149,21 @@ async function signCertificate(signer: Signer, subject: x509.Name, publicKey: we
     // OpenSSL finds issuers by name (and key identifier) before it checks signatures.
     issuer: signer.name,
     publicKey,
-    signingKey: signer.keys.privateKey,
-    signingAlgorithm: SIGNING_ALGORITHMS[signer.keyAlgorithm],
+    ...(await signingWith(signer, signedWith)),
     extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)],
   });
+}
+
+/**
+ * The key and algorithm for a signature over `hash`. WebCrypto binds an RSA key to one hash at import, so a SHA-1
+ * signature needs the same key imported again for SHA-1 (the SHA-256 key would sign over SHA-256 under a SHA-1 OID).
+ */
+async function signingWith(signer: Signer, hash: SignatureHash): Promise<{ signingKey: webcrypto.CryptoKey; signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams }> {
+  if (hash === 'SHA-256') return { signingKey: signer.keys.privateKey, signingAlgorithm: SIGNING_ALGORITHMS[signer.keyAlgorithm] };
+  if (signer.keyAlgorithm === 'ecdsa') return { signingKey: signer.keys.privateKey, signingAlgorithm: { name: 'ECDSA', hash } };
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['sign']);
+  return { signingKey, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash } as webcrypto.Algorithm };
 }
 
 /** A leaf that signed itself, as appliances and captive portals present one. */
@@ -264,12 +287,13 @@ async function authorityExtensions(publicKey: webcrypto.CryptoKey, revocation: R
   ];
 }
 
-async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined): Promise<x509.Extension[]> {
+async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined, emptySubject = false): Promise<x509.Extension[]> {
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (algorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host }))),
+    // RFC 5280 4.2.1.6: with an empty subject the subjectAltName carries the identity and must be critical.
+    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' as const : 'dns' as const, value: host })), emptySubject),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     ...revocationExtensions(revocation),
   ];
@@ -331,11 +355,13 @@ function labCertificate(issued: x509.X509Certificate): LabCertificate {
 
 const keyPairs = new Map<string, Promise<webcrypto.CryptoKeyPair>>();
 
-function keyPair(role: string, algorithm: KeyAlgorithm): Promise<webcrypto.CryptoKeyPair> {
-  const key = `${algorithm} ${role}`;
+function keyPair(role: string, algorithm: KeyAlgorithm, rsaBits = 2048): Promise<webcrypto.CryptoKeyPair> {
+  const bits = algorithm === 'rsa' ? rsaBits : null;
+  const key = `${algorithm} ${bits ?? ''} ${role}`;
   let pending = keyPairs.get(key);
   if (!pending) {
-    pending = webcrypto.subtle.generateKey(KEY_ALGORITHMS[algorithm], true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+    const params = algorithm === 'rsa' ? { ...KEY_ALGORITHMS.rsa, modulusLength: rsaBits } : KEY_ALGORITHMS[algorithm];
+    pending = webcrypto.subtle.generateKey(params, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
     keyPairs.set(key, pending);
   }
   return pending;

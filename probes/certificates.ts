@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { certificateSignatureAlgorithm } from './pkix.js';
 import { describeError } from './probe.js';
 
 /** One certificate as reports show it: strings, numbers and booleans only. */
@@ -23,6 +24,10 @@ export type CertificateEvidence = {
   notAfter: string;
   /** SHA-256 of the DER, colon-separated hex as `openssl x509 -fingerprint -sha256` prints it. */
   sha256: string;
+  /** The issuer's signature: 'sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'sha1WithRSAEncryption', …; null when unreadable. */
+  signatureAlgorithm: string | null;
+  /** The digest that signature is over ('sha256', 'sha1', 'md5', …); null for EdDSA or when unknown. */
+  signatureDigest: string | null;
   /** 'rsa', 'ec', 'ed25519', … as Node names the key type; 'unknown' when Node cannot read the key. */
   keyType: string;
   keyBits: number | null;
@@ -39,6 +44,11 @@ export type CertificateEvidence = {
   isCertificateAuthority: boolean;
   /** Extensions that could not be read, with the reason: the fields above then lack what they held. */
   unreadableExtensions: string[];
+  /**
+   * Why this certificate could not be described at all (the other fields are then empty placeholders); null when
+   * it was read. One unreadable certificate is data about that certificate, never a failed handshake.
+   */
+  unreadable: string | null;
 };
 
 /**
@@ -94,6 +104,18 @@ export class ParsedCertificate {
     return (this.#observed ??= { ...describeCertificate(this), der: this.der.toString('base64') });
   }
 
+  /**
+   * Node's multi-line subject text; '' for an empty subject, which RFC 5280 allows when a subjectAltName names the
+   * holder (Node then reports `undefined`, whatever its typings say).
+   */
+  get subjectText(): string {
+    return this.x509.subject ?? '';
+  }
+
+  get issuerText(): string {
+    return this.x509.issuer ?? '';
+  }
+
   get subjectAttributes(): readonly NameAttribute[] {
     return this.structure().subjectAttributes;
   }
@@ -145,21 +167,51 @@ export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertifi
   return parsed;
 }
 
+/** Never throws: a certificate that cannot be described is described as unreadable, with the reason. */
 export function describeCertificate(certificate: ParsedCertificate): CertificateEvidence {
-  const { x509: cert } = certificate;
+  try {
+    const { x509: cert } = certificate;
+    return {
+      subject: oneLineName(certificate.subjectText),
+      issuer: oneLineName(certificate.issuerText),
+      commonName: firstCommonName(certificate.subjectAttributes),
+      issuerCommonName: firstCommonName(certificate.issuerAttributes),
+      serialNumber: cert.serialNumber,
+      notBefore: isoDate(cert.validFrom),
+      notAfter: isoDate(cert.validTo),
+      sha256: certificate.sha256,
+      ...describeSignature(certificate.der),
+      ...describeKey(cert),
+      ...certificate.extensions,
+      isCertificateAuthority: cert.ca,
+      unreadable: null,
+    };
+  } catch (error) {
+    return unreadableCertificate(certificate.sha256, describeError(error));
+  }
+}
+
+function unreadableCertificate(sha256: string, reason: string): CertificateEvidence {
   return {
-    subject: oneLineName(cert.subject),
-    issuer: oneLineName(cert.issuer),
-    commonName: firstCommonName(certificate.subjectAttributes),
-    issuerCommonName: firstCommonName(certificate.issuerAttributes),
-    serialNumber: cert.serialNumber,
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-    sha256: certificate.sha256,
-    ...describeKey(cert),
-    ...certificate.extensions,
-    isCertificateAuthority: cert.ca,
+    subject: '', issuer: '', commonName: null, issuerCommonName: null, serialNumber: '', notBefore: '', notAfter: '', sha256,
+    signatureAlgorithm: null, signatureDigest: null, keyType: 'unknown', keyBits: null, curve: null, ...noExtensions(),
+    isCertificateAuthority: false, unreadable: reason,
   };
+}
+
+/** An invalid date must not throw RangeError from toISOString: '' says it could not be read. */
+function isoDate(text: string): string {
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}
+
+function describeSignature(der: Buffer): Pick<CertificateEvidence, 'signatureAlgorithm' | 'signatureDigest'> {
+  try {
+    const { name, digest } = certificateSignatureAlgorithm(der);
+    return { signatureAlgorithm: name, signatureDigest: digest };
+  } catch {
+    return { signatureAlgorithm: null, signatureDigest: null };
+  }
 }
 
 export function observeCertificate(certificate: ParsedCertificate): ObservedCertificate {
@@ -172,8 +224,16 @@ export function withoutDer({ der: _der, ...evidence }: ObservedCertificate): Cer
 }
 
 /** Node 20 prints a name as one attribute per line; reports want one line. Escaping already keeps newlines in values out. */
-export function oneLineName(nodeName: string): string {
-  return nodeName.split('\n').join(', ');
+export function oneLineName(nodeName: string | undefined): string {
+  return (nodeName ?? '').split('\n').join(', ');
+}
+
+/**
+ * How a report names a certificate: its CN, else its subject, else (an empty subject, valid with a SAN) its first
+ * subjectAltName, else its fingerprint.
+ */
+export function certificateLabel(certificate: Pick<CertificateEvidence, 'commonName' | 'subject' | 'subjectAltNames' | 'sha256'>): string {
+  return certificate.commonName ?? (certificate.subject || certificate.subjectAltNames[0] || `SHA-256 ${certificate.sha256}`);
 }
 
 /** The name a person recognises: the CN when there is one, else the whole one-line name. */
@@ -203,7 +263,7 @@ export function isIssuedBy(subject: ParsedCertificate, issuer: ParsedCertificate
 /** Signed with its own key under its own name. Not isIssuedBy(c, c): OpenSSL also wants keyCertSign, which self-signed leaves lack. */
 export function isSelfSigned(certificate: ParsedCertificate): boolean {
   try {
-    return certificate.x509.subject === certificate.x509.issuer && certificate.x509.verify(certificate.x509.publicKey);
+    return certificate.subjectText === certificate.issuerText && certificate.x509.verify(certificate.x509.publicKey);
   } catch {
     return false;
   }
