@@ -2,9 +2,8 @@
 // which key, for which names, and where revocation information lives. Pure: DER in, plain JSON out.
 // Node's X509Certificate reads what OpenSSL reads (RSA, EC, Ed25519 alike); @peculiar/x509 reads the extensions
 // and the raw attribute values. Certificate text is data: nothing here throws on what a certificate contains.
-import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
 import { certificateSignatureAlgorithm } from './pkix.js';
 import { describeError } from './probe.js';
 
@@ -33,23 +32,13 @@ export type CertificateEvidence = {
   keyBits: number | null;
   /** EC curve (e.g. 'prime256v1'); null for other key types. */
   curve: string | null;
-  /** "DNS:host", "IP:address", "URI:…", "email:…". */
-  subjectAltNames: string[];
-  /** CRL Distribution Points (full names that are URIs). */
-  crlUrls: string[];
-  /** Authority Information Access: OCSP responders. */
-  ocspUrls: string[];
-  /** Authority Information Access: where the issuer's certificate can be fetched. */
-  caIssuersUrls: string[];
   isCertificateAuthority: boolean;
-  /** Extensions that could not be read, with the reason: the fields above then lack what they held. */
-  unreadableExtensions: string[];
   /**
    * Why this certificate could not be described at all (the other fields are then empty placeholders); null when
    * it was read. One unreadable certificate is data about that certificate, never a failed handshake.
    */
   unreadable: string | null;
-};
+} & ExtensionFields;
 
 /**
  * A certificate as a probe saw it: the report fields plus its DER (base64), kept in probe evidence (in memory, via
@@ -58,11 +47,7 @@ export type CertificateEvidence = {
  */
 export type ObservedCertificate = CertificateEvidence & { der: string };
 
-export interface NameAttribute {
-  /** Short name (CN, O, OU, C, …) or the dotted OID when there is none. */
-  type: string;
-  value: string;
-}
+export type { NameAttribute } from './certificate-structure.js';
 
 /**
  * A certificate parsed once, with what chain building and name matching need. The @peculiar/x509 reading (names,
@@ -135,22 +120,6 @@ export class ParsedCertificate {
 
 const MAX_CACHED_CERTIFICATES = 10_000;
 const parsedByDer = new Map<string, ParsedCertificate>();
-
-interface Structure {
-  subjectAttributes: NameAttribute[];
-  issuerAttributes: NameAttribute[];
-  extensions: ExtensionFields;
-}
-
-function readStructure(der: Buffer): Structure {
-  try {
-    const structured = new x509.X509Certificate(der);
-    return { subjectAttributes: nameAttributes(structured.subjectName), issuerAttributes: nameAttributes(structured.issuerName), extensions: readExtensions(structured) };
-  } catch (error) {
-    // OpenSSL accepted the certificate, @peculiar/x509 did not: names then match only by Node's text.
-    return { subjectAttributes: [], issuerAttributes: [], extensions: { ...noExtensions(), unreadableExtensions: [`all: ${describeError(error)}`] } };
-  }
-}
 
 /** Parses each PEM block of each text (a PEM file may hold a bundle); blocks that do not parse are left out. */
 export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertificate[] {
@@ -281,43 +250,4 @@ function describeKey(cert: X509Certificate): Pick<CertificateEvidence, 'keyType'
   } catch {
     return { keyType: 'unknown', keyBits: null, curve: null };
   }
-}
-
-function nameAttributes(name: x509.Name): NameAttribute[] {
-  return name.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))));
-}
-
-type ExtensionFields = Pick<CertificateEvidence, 'subjectAltNames' | 'crlUrls' | 'ocspUrls' | 'caIssuersUrls' | 'unreadableExtensions'>;
-
-const GENERAL_NAME_PREFIX: Readonly<Record<string, string>> = { dns: 'DNS', ip: 'IP', url: 'URI', email: 'email', upn: 'UPN', guid: 'GUID', dn: 'DirName', id: 'RID' };
-
-function noExtensions(): ExtensionFields {
-  return { subjectAltNames: [], crlUrls: [], ocspUrls: [], caIssuersUrls: [], unreadableExtensions: [] };
-}
-
-function readExtensions(cert: x509.X509Certificate): ExtensionFields {
-  const fields = noExtensions();
-  // Each extension on its own: one that does not parse must not hide the others.
-  const read = (label: string, extract: () => void): void => {
-    try {
-      extract();
-    } catch (error) {
-      fields.unreadableExtensions.push(`${label}: ${describeError(error)}`);
-    }
-  };
-  read('subjectAltName', () => {
-    const names = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
-    fields.subjectAltNames = names.map((name) => `${GENERAL_NAME_PREFIX[name.type] ?? name.type}:${name.value}`);
-  });
-  read('crlDistributionPoints', () => {
-    const points = cert.getExtension(x509.CRLDistributionPointsExtension)?.distributionPoints ?? [];
-    fields.crlUrls = points.flatMap((point) => point.distributionPoint?.fullName ?? []).flatMap((name) => (name.uniformResourceIdentifier ? [name.uniformResourceIdentifier] : []));
-  });
-  read('authorityInfoAccess', () => {
-    const access = cert.getExtension(x509.AuthorityInfoAccessExtension);
-    const urls = (names: readonly x509.GeneralName[] | undefined) => (names ?? []).filter((name) => name.type === 'url').map((name) => name.value);
-    fields.ocspUrls = urls(access?.ocsp);
-    fields.caIssuersUrls = urls(access?.caIssuers);
-  });
-  return fields;
 }

@@ -233,8 +233,17 @@ const NO_EXPECTED_ISSUERS: readonly string[] = [];
 function hostnameErrorOf(host: string, leaf: X509Certificate): string | null {
   const matched = isIP(host) ? leaf.checkIP(host) : leaf.checkHost(host);
   if (matched !== undefined) return null;
-  const names = leaf.subjectAltName ?? `no subjectAltName; ${oneLineName(leaf.subject)}`;
+  const names = leaf.subjectAltName === undefined ? `no subjectAltName; ${oneLineName(leaf.subject)}` : firstNames(leaf.subjectAltName);
   return `Hostname/IP does not match certificate's altnames: Host: ${host}. is not in the cert's altnames: ${names}`;
+}
+
+/** A certificate may carry thousands of names: evidence keeps the first few, the chain keeps them all. */
+const MAX_NAMES_IN_ERROR = 10;
+
+function firstNames(subjectAltName: string): string {
+  const names = subjectAltName.split(', ');
+  if (names.length <= MAX_NAMES_IN_ERROR) return subjectAltName;
+  return `${names.slice(0, MAX_NAMES_IN_ERROR).join(', ')} and ${names.length - MAX_NAMES_IN_ERROR} more`;
 }
 
 /** DER of each certificate from the leaf up, stopping where a certificate names itself as its issuer. */

@@ -65,6 +65,7 @@ describe('certificates that are odd but valid', () => {
     expect(verdict).toMatchObject({ status: 'fail', code: 'TLS_HOSTNAME_MISMATCH' });
     const shown = names.slice(0, 10).map((name) => `DNS:${name}`).join(', ');
     expect(verdict.message).toBe(`${where(other)}the certificate is for ${shown} and 1990 more, not for elsewhere.lab.test`);
+    expect(other.hostnameError).toBe(`Hostname/IP does not match certificate's altnames: Host: elsewhere.lab.test. is not in the cert's altnames: ${shown} and 1990 more`);
   });
 
   it('follows a valid 30-certificate chain to its root: tls and inspection agree that it anchors', async () => {
