@@ -7,13 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { keyPair, privateKeyPem, randomSerial, signingWith, type KeyAlgorithm, type SignatureHash } from './pki-keys.js';
+
+export type { KeyAlgorithm, SignatureHash } from './pki-keys.js';
 
 x509.cryptoProvider.set(webcrypto);
-
-export type KeyAlgorithm = 'rsa' | 'ecdsa';
-
-/** The digest an issuer signs with: SHA-256 as CAs do today, SHA-1 as weak or legacy chains still do. */
-export type SignatureHash = 'SHA-256' | 'SHA-1';
 
 /** Weak variants of a certificate: an RSA key of other than 2048 bits, a signature over SHA-1. */
 export interface Strength {
@@ -77,14 +75,6 @@ export interface ChainToSend {
 }
 
 const DAY_MS = 86_400_000;
-const SIGNING_ALGORITHMS: Record<KeyAlgorithm, webcrypto.Algorithm | webcrypto.EcdsaParams> = {
-  rsa: { name: 'RSASSA-PKCS1-v1_5' },
-  ecdsa: { name: 'ECDSA', hash: 'SHA-256' },
-};
-const KEY_ALGORITHMS: Record<KeyAlgorithm, webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams> = {
-  rsa: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 },
-  ecdsa: { name: 'ECDSA', namedCurve: 'P-256' },
-};
 
 export class LabAuthority {
   private constructor(
@@ -149,21 +139,9 @@ async function signCertificate(signer: Signer, subject: x509.Name, publicKey: we
     // OpenSSL finds issuers by name (and key identifier) before it checks signatures.
     issuer: signer.name,
     publicKey,
-    ...(await signingWith(signer, signedWith)),
+    ...(await signingWith(signer.keys, signer.keyAlgorithm, signedWith)),
     extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)],
   });
-}
-
-/**
- * The key and algorithm for a signature over `hash`. WebCrypto binds an RSA key to one hash at import, so a SHA-1
- * signature needs the same key imported again for SHA-1 (the SHA-256 key would sign over SHA-256 under a SHA-1 OID).
- */
-async function signingWith(signer: Signer, hash: SignatureHash): Promise<{ signingKey: webcrypto.CryptoKey; signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams }> {
-  if (hash === 'SHA-256') return { signingKey: signer.keys.privateKey, signingAlgorithm: SIGNING_ALGORITHMS[signer.keyAlgorithm] };
-  if (signer.keyAlgorithm === 'ecdsa') return { signingKey: signer.keys.privateKey, signingAlgorithm: { name: 'ECDSA', hash } };
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['sign']);
-  return { signingKey, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash } as webcrypto.Algorithm };
 }
 
 /** A leaf that signed itself, as appliances and captive portals present one. */
@@ -336,13 +314,6 @@ function nameKey(name: NameSpec): string {
   return JSON.stringify(name);
 }
 
-/** 16 random bytes, positive (high bit clear) and without a leading zero byte, as RFC 5280 wants. */
-function randomSerial(): string {
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
-  return Buffer.from(bytes).toString('hex');
-}
-
 function labCertificate(issued: x509.X509Certificate): LabCertificate {
   const der = Buffer.from(issued.rawData);
   return {
@@ -351,23 +322,4 @@ function labCertificate(issued: x509.X509Certificate): LabCertificate {
     notBefore: issued.notBefore,
     notAfter: issued.notAfter,
   };
-}
-
-const keyPairs = new Map<string, Promise<webcrypto.CryptoKeyPair>>();
-
-function keyPair(role: string, algorithm: KeyAlgorithm, rsaBits = 2048): Promise<webcrypto.CryptoKeyPair> {
-  const bits = algorithm === 'rsa' ? rsaBits : null;
-  const key = `${algorithm} ${bits ?? ''} ${role}`;
-  let pending = keyPairs.get(key);
-  if (!pending) {
-    const params = algorithm === 'rsa' ? { ...KEY_ALGORITHMS.rsa, modulusLength: rsaBits } : KEY_ALGORITHMS[algorithm];
-    pending = webcrypto.subtle.generateKey(params, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
-    keyPairs.set(key, pending);
-  }
-  return pending;
-}
-
-async function privateKeyPem(privateKey: webcrypto.CryptoKey): Promise<string> {
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', privateKey)).toString('base64');
-  return `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PRIVATE KEY-----\n`;
 }
