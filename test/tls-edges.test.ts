@@ -8,6 +8,7 @@ import { LabAuthority, labPki, type LabPki } from '../lab/pki.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { assessObserved, judgeInspection } from '../specs/checks/inspection.js';
+import { weakCryptoOf } from '../probes/weak-crypto.js';
 import { judgeTls, tlsReportEvidence } from '../specs/checks/tls.js';
 
 const HOST = 'login.lab.test';
@@ -143,6 +144,25 @@ describe('weak cryptography that still works: TLS_WEAK_CRYPTO (warn)', () => {
     const verdict = judgeTls(443, { ...observed, authorized: false, authorizationError: refusal });
     expect(verdict).toMatchObject({ status: 'fail', code: 'TLS_UNTRUSTED' });
     expect(verdict.message).toBe(`${where(observed)}the chain does not verify: CA signature digest too weak (the intermediate "Lab SHA-1 Issuing CA" is signed with SHA-1 (sha1WithRSAEncryption)) [UNSPECIFIED] (also TLS_WEAK_CRYPTO)`);
+  });
+});
+
+describe('weakness rules on observed certificates (no network)', () => {
+  it('names MD5 below the root, DSA and EC keys under the floor, and a small ECDHE curve; strong ones pass', async () => {
+    const evidence = await handshake({ kind: 'serve', identity: await pki.publicIssuing.issueLeaf({ hosts: [HOST] }) });
+    const [leaf, issuing] = evidence.chain;
+    if (!leaf || !issuing) throw new Error('leaf and intermediate expected');
+    expect(weakCryptoOf(evidence.chain, evidence.keyExchange)).toEqual([]);
+    const weak = weakCryptoOf(
+      [{ ...leaf, keyType: 'ec', keyBits: 192, curve: 'prime192v1' }, { ...issuing, keyType: 'dsa', keyBits: 1024, signatureAlgorithm: 'md5WithRSAEncryption', signatureDigest: 'md5' }],
+      { type: 'ECDH', name: 'prime192v1', bits: 192 },
+    );
+    expect(weak.map((w) => w.text)).toEqual([
+      `the leaf "${HOST}" has a 192-bit EC key (prime192v1)`,
+      'the intermediate "Microsoft Azure RSA TLS Issuing CA 04" has a 1024-bit DSA key',
+      'the intermediate "Microsoft Azure RSA TLS Issuing CA 04" is signed with MD5 (md5WithRSAEncryption)',
+      "the server's ECDHE key exchange uses prime192v1 (192 bits)",
+    ]);
   });
 });
 

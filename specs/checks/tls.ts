@@ -13,7 +13,7 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { certificateLabel, withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
-import { weakCryptoOf } from '../../probes/weak-crypto.js';
+import { weakCryptoOf, type Weakness } from '../../probes/weak-crypto.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
@@ -217,16 +217,20 @@ const VERIFY_ERRORS: Readonly<Record<string, string>> = {
   CERT_REJECTED: 'the root is marked to reject TLS server authentication',
 };
 
+/** OpenSSL's refusals of weak digests and keys, by the kind of weakness the chain must then show. */
+const WEAKNESS_ERRORS: Readonly<Record<string, Weakness['kind']>> = { CA_MD_TOO_WEAK: 'signature', EE_KEY_TOO_SMALL: 'key', CA_KEY_TOO_SMALL: 'key' };
+
 /**
  * Node names only the verify errors above; the rest, among them OpenSSL's refusals of weak digests and keys at its
  * security level (CA_MD_TOO_WEAK, EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL), arrive as UNSPECIFIED. The chain then
- * shows which it was, in OpenSSL's words.
+ * shows which it was, said in OpenSSL's words and naming the certificate.
  */
 function verifyErrorText(evidence: TlsEvidence, code: string): string {
   const named = VERIFY_ERRORS[code];
   if (named) return named;
-  const weakness = weakCryptoOf(evidence.chain, null)[0];
-  if (!weakness) return 'OpenSSL gave a reason Node has no name for';
+  const kind = WEAKNESS_ERRORS[code];
+  const weakness = weakCryptoOf(evidence.chain, null).find((candidate) => kind === undefined || candidate.kind === kind);
+  if (!weakness) return code === 'UNSPECIFIED' ? 'OpenSSL gave a reason Node has no name for' : code.toLowerCase().replace(/_/g, ' ');
   const reason = weakness.kind === 'signature' ? 'CA signature digest too weak' : `${weakness.leaf ? 'EE' : 'CA'} key too small`;
   return `${reason} (${weakness.text})`;
 }
