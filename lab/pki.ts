@@ -7,10 +7,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { keyPair, privateKeyPem, randomSerial, signingWith, type KeyAlgorithm, type SignatureHash } from './pki-keys.js';
+
+export type { KeyAlgorithm, SignatureHash } from './pki-keys.js';
 
 x509.cryptoProvider.set(webcrypto);
 
-export type KeyAlgorithm = 'rsa' | 'ecdsa';
+/** Weak variants of a certificate: an RSA key of other than 2048 bits, a signature over SHA-1. */
+export interface Strength {
+  /** RSA modulus length; default 2048. Ignored for ECDSA. */
+  rsaBits?: number;
+  /** The digest of the issuer's signature on this certificate; default SHA-256. */
+  signedWith?: SignatureHash;
+}
 
 /** A distinguished name as [attribute, value] pairs in certificate order: [['C', 'US'], ['CN', 'Lab Root']]. */
 export type NameSpec = ReadonlyArray<readonly [attribute: string, value: string]>;
@@ -32,7 +41,7 @@ export interface LabCertificate {
   readonly notAfter: Date;
 }
 
-export interface AuthorityOptions {
+export interface AuthorityOptions extends Strength {
   name: NameSpec;
   keyAlgorithm?: KeyAlgorithm;
   /** URLs placed in this authority's own certificate (those its issuer publishes). */
@@ -41,9 +50,10 @@ export interface AuthorityOptions {
   leafRevocation?: RevocationUrls;
 }
 
-export interface LeafOptions {
+export interface LeafOptions extends Strength {
   /** DNS names or IP literals for the subjectAltName; the first is the default CN. */
   hosts: readonly string[];
+  /** Default: CN = the first host. An empty name is valid with a (then critical) subjectAltName, RFC 5280 4.1.2.6. */
   subject?: NameSpec;
   validity?: Validity;
   revocation?: RevocationUrls;
@@ -65,14 +75,6 @@ export interface ChainToSend {
 }
 
 const DAY_MS = 86_400_000;
-const SIGNING_ALGORITHMS: Record<KeyAlgorithm, webcrypto.Algorithm | webcrypto.EcdsaParams> = {
-  rsa: { name: 'RSASSA-PKCS1-v1_5' },
-  ecdsa: { name: 'ECDSA', hash: 'SHA-256' },
-};
-const KEY_ALGORITHMS: Record<KeyAlgorithm, webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams> = {
-  rsa: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 },
-  ecdsa: { name: 'ECDSA', namedCurve: 'P-256' },
-};
 
 export class LabAuthority {
   private constructor(
@@ -85,9 +87,9 @@ export class LabAuthority {
 
   static async root(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? 'rsa';
-    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm, options.rsaBits);
     const self: Signer = { name: toName(options.name), keys, keyAlgorithm };
-    const issued = await signCertificate(self, self.name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    const issued = await signCertificate(self, self.name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation), options.signedWith);
     return new LabAuthority(labCertificate(issued), self, null, options.leafRevocation);
   }
 
@@ -98,17 +100,17 @@ export class LabAuthority {
   /** An intermediate authority signed by this one. */
   async subordinate(options: AuthorityOptions): Promise<LabAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? this.keyAlgorithm;
-    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm);
+    const keys = await keyPair(`authority ${nameKey(options.name)}`, keyAlgorithm, options.rsaBits);
     const name = toName(options.name);
-    const issued = await signCertificate(this.signer, name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation));
+    const issued = await signCertificate(this.signer, name, keys.publicKey, 'current', 'authority', await authorityExtensions(keys.publicKey, options.revocation), options.signedWith);
     return new LabAuthority(labCertificate(issued), { name, keys, keyAlgorithm }, this, options.leafRevocation);
   }
 
   /** A server certificate for `hosts`, signed by this authority, with a key shared by all lab leaves of the algorithm. */
   async issueLeaf(options: LeafOptions): Promise<LabIdentity> {
-    const keys = await keyPair('leaf', this.keyAlgorithm);
-    const extensions = await leafExtensions(options.hosts, this.keyAlgorithm, keys.publicKey, options.revocation ?? this.leafRevocation);
-    const issued = await signCertificate(this.signer, leafSubject(options), keys.publicKey, options.validity ?? 'current', 'leaf', extensions);
+    const keys = await keyPair('leaf', this.keyAlgorithm, options.rsaBits);
+    const extensions = await leafExtensions(options.hosts, this.keyAlgorithm, keys.publicKey, options.revocation ?? this.leafRevocation, options.subject?.length === 0);
+    const issued = await signCertificate(this.signer, leafSubject(options), keys.publicKey, options.validity ?? 'current', 'leaf', extensions, options.signedWith);
     return { leaf: labCertificate(issued), issuer: this, keyPem: await privateKeyPem(keys.privateKey) };
   }
 
@@ -129,7 +131,7 @@ interface Signer {
   keyAlgorithm: KeyAlgorithm;
 }
 
-async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[], signedWith: SignatureHash = 'SHA-256'): Promise<x509.X509Certificate> {
   return x509.X509CertificateGenerator.create({
     ...validityWindow(validity, role),
     serialNumber: randomSerial(),
@@ -137,8 +139,7 @@ async function signCertificate(signer: Signer, subject: x509.Name, publicKey: we
     // OpenSSL finds issuers by name (and key identifier) before it checks signatures.
     issuer: signer.name,
     publicKey,
-    signingKey: signer.keys.privateKey,
-    signingAlgorithm: SIGNING_ALGORITHMS[signer.keyAlgorithm],
+    ...(await signingWith(signer.keys, signer.keyAlgorithm, signedWith)),
     extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)],
   });
 }
@@ -264,12 +265,13 @@ async function authorityExtensions(publicKey: webcrypto.CryptoKey, revocation: R
   ];
 }
 
-async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined): Promise<x509.Extension[]> {
+async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined, emptySubject = false): Promise<x509.Extension[]> {
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (algorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host }))),
+    // RFC 5280 4.2.1.6: with an empty subject the subjectAltName carries the identity and must be critical.
+    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' as const : 'dns' as const, value: host })), emptySubject),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     ...revocationExtensions(revocation),
   ];
@@ -312,13 +314,6 @@ function nameKey(name: NameSpec): string {
   return JSON.stringify(name);
 }
 
-/** 16 random bytes, positive (high bit clear) and without a leading zero byte, as RFC 5280 wants. */
-function randomSerial(): string {
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
-  return Buffer.from(bytes).toString('hex');
-}
-
 function labCertificate(issued: x509.X509Certificate): LabCertificate {
   const der = Buffer.from(issued.rawData);
   return {
@@ -327,21 +322,4 @@ function labCertificate(issued: x509.X509Certificate): LabCertificate {
     notBefore: issued.notBefore,
     notAfter: issued.notAfter,
   };
-}
-
-const keyPairs = new Map<string, Promise<webcrypto.CryptoKeyPair>>();
-
-function keyPair(role: string, algorithm: KeyAlgorithm): Promise<webcrypto.CryptoKeyPair> {
-  const key = `${algorithm} ${role}`;
-  let pending = keyPairs.get(key);
-  if (!pending) {
-    pending = webcrypto.subtle.generateKey(KEY_ALGORITHMS[algorithm], true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
-    keyPairs.set(key, pending);
-  }
-  return pending;
-}
-
-async function privateKeyPem(privateKey: webcrypto.CryptoKey): Promise<string> {
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', privateKey)).toString('base64');
-  return `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END PRIVATE KEY-----\n`;
 }

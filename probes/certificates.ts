@@ -2,9 +2,9 @@
 // which key, for which names, and where revocation information lives. Pure: DER in, plain JSON out.
 // Node's X509Certificate reads what OpenSSL reads (RSA, EC, Ed25519 alike); @peculiar/x509 reads the extensions
 // and the raw attribute values. Certificate text is data: nothing here throws on what a certificate contains.
-import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
+import { certificateSignatureAlgorithm } from './pkix.js';
 import { describeError } from './probe.js';
 
 /** One certificate as reports show it: strings, numbers and booleans only. */
@@ -23,23 +23,22 @@ export type CertificateEvidence = {
   notAfter: string;
   /** SHA-256 of the DER, colon-separated hex as `openssl x509 -fingerprint -sha256` prints it. */
   sha256: string;
+  /** The issuer's signature: 'sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'sha1WithRSAEncryption', …; null when unreadable. */
+  signatureAlgorithm: string | null;
+  /** The digest that signature is over ('sha256', 'sha1', 'md5', …); null for EdDSA or when unknown. */
+  signatureDigest: string | null;
   /** 'rsa', 'ec', 'ed25519', … as Node names the key type; 'unknown' when Node cannot read the key. */
   keyType: string;
   keyBits: number | null;
   /** EC curve (e.g. 'prime256v1'); null for other key types. */
   curve: string | null;
-  /** "DNS:host", "IP:address", "URI:…", "email:…". */
-  subjectAltNames: string[];
-  /** CRL Distribution Points (full names that are URIs). */
-  crlUrls: string[];
-  /** Authority Information Access: OCSP responders. */
-  ocspUrls: string[];
-  /** Authority Information Access: where the issuer's certificate can be fetched. */
-  caIssuersUrls: string[];
   isCertificateAuthority: boolean;
-  /** Extensions that could not be read, with the reason: the fields above then lack what they held. */
-  unreadableExtensions: string[];
-};
+  /**
+   * Why this certificate could not be described at all (the other fields are then empty placeholders); null when
+   * it was read. One unreadable certificate is data about that certificate, never a failed handshake.
+   */
+  unreadable: string | null;
+} & ExtensionFields;
 
 /**
  * A certificate as a probe saw it: the report fields plus its DER (base64), kept in probe evidence (in memory, via
@@ -48,11 +47,7 @@ export type CertificateEvidence = {
  */
 export type ObservedCertificate = CertificateEvidence & { der: string };
 
-export interface NameAttribute {
-  /** Short name (CN, O, OU, C, …) or the dotted OID when there is none. */
-  type: string;
-  value: string;
-}
+export type { NameAttribute } from './certificate-structure.js';
 
 /**
  * A certificate parsed once, with what chain building and name matching need. The @peculiar/x509 reading (names,
@@ -94,6 +89,18 @@ export class ParsedCertificate {
     return (this.#observed ??= { ...describeCertificate(this), der: this.der.toString('base64') });
   }
 
+  /**
+   * Node's multi-line subject text; '' for an empty subject, which RFC 5280 allows when a subjectAltName names the
+   * holder (Node then reports `undefined`, whatever its typings say).
+   */
+  get subjectText(): string {
+    return this.x509.subject ?? '';
+  }
+
+  get issuerText(): string {
+    return this.x509.issuer ?? '';
+  }
+
   get subjectAttributes(): readonly NameAttribute[] {
     return this.structure().subjectAttributes;
   }
@@ -114,22 +121,6 @@ export class ParsedCertificate {
 const MAX_CACHED_CERTIFICATES = 10_000;
 const parsedByDer = new Map<string, ParsedCertificate>();
 
-interface Structure {
-  subjectAttributes: NameAttribute[];
-  issuerAttributes: NameAttribute[];
-  extensions: ExtensionFields;
-}
-
-function readStructure(der: Buffer): Structure {
-  try {
-    const structured = new x509.X509Certificate(der);
-    return { subjectAttributes: nameAttributes(structured.subjectName), issuerAttributes: nameAttributes(structured.issuerName), extensions: readExtensions(structured) };
-  } catch (error) {
-    // OpenSSL accepted the certificate, @peculiar/x509 did not: names then match only by Node's text.
-    return { subjectAttributes: [], issuerAttributes: [], extensions: { ...noExtensions(), unreadableExtensions: [`all: ${describeError(error)}`] } };
-  }
-}
-
 /** Parses each PEM block of each text (a PEM file may hold a bundle); blocks that do not parse are left out. */
 export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertificate[] {
   const parsed: ParsedCertificate[] = [];
@@ -145,21 +136,51 @@ export function parsePemCertificates(pemTexts: readonly string[]): ParsedCertifi
   return parsed;
 }
 
+/** Never throws: a certificate that cannot be described is described as unreadable, with the reason. */
 export function describeCertificate(certificate: ParsedCertificate): CertificateEvidence {
-  const { x509: cert } = certificate;
+  try {
+    const { x509: cert } = certificate;
+    return {
+      subject: oneLineName(certificate.subjectText),
+      issuer: oneLineName(certificate.issuerText),
+      commonName: firstCommonName(certificate.subjectAttributes),
+      issuerCommonName: firstCommonName(certificate.issuerAttributes),
+      serialNumber: cert.serialNumber,
+      notBefore: isoDate(cert.validFrom),
+      notAfter: isoDate(cert.validTo),
+      sha256: certificate.sha256,
+      ...describeSignature(certificate.der),
+      ...describeKey(cert),
+      ...certificate.extensions,
+      isCertificateAuthority: cert.ca,
+      unreadable: null,
+    };
+  } catch (error) {
+    return unreadableCertificate(certificate.sha256, describeError(error));
+  }
+}
+
+function unreadableCertificate(sha256: string, reason: string): CertificateEvidence {
   return {
-    subject: oneLineName(cert.subject),
-    issuer: oneLineName(cert.issuer),
-    commonName: firstCommonName(certificate.subjectAttributes),
-    issuerCommonName: firstCommonName(certificate.issuerAttributes),
-    serialNumber: cert.serialNumber,
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: new Date(cert.validTo).toISOString(),
-    sha256: certificate.sha256,
-    ...describeKey(cert),
-    ...certificate.extensions,
-    isCertificateAuthority: cert.ca,
+    subject: '', issuer: '', commonName: null, issuerCommonName: null, serialNumber: '', notBefore: '', notAfter: '', sha256,
+    signatureAlgorithm: null, signatureDigest: null, keyType: 'unknown', keyBits: null, curve: null, ...noExtensions(),
+    isCertificateAuthority: false, unreadable: reason,
   };
+}
+
+/** An invalid date must not throw RangeError from toISOString: '' says it could not be read. */
+function isoDate(text: string): string {
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}
+
+function describeSignature(der: Buffer): Pick<CertificateEvidence, 'signatureAlgorithm' | 'signatureDigest'> {
+  try {
+    const { name, digest } = certificateSignatureAlgorithm(der);
+    return { signatureAlgorithm: name, signatureDigest: digest };
+  } catch {
+    return { signatureAlgorithm: null, signatureDigest: null };
+  }
 }
 
 export function observeCertificate(certificate: ParsedCertificate): ObservedCertificate {
@@ -172,8 +193,16 @@ export function withoutDer({ der: _der, ...evidence }: ObservedCertificate): Cer
 }
 
 /** Node 20 prints a name as one attribute per line; reports want one line. Escaping already keeps newlines in values out. */
-export function oneLineName(nodeName: string): string {
-  return nodeName.split('\n').join(', ');
+export function oneLineName(nodeName: string | undefined): string {
+  return (nodeName ?? '').split('\n').join(', ');
+}
+
+/**
+ * How a report names a certificate: its CN, else its subject, else (an empty subject, valid with a SAN) its first
+ * subjectAltName, else its fingerprint.
+ */
+export function certificateLabel(certificate: Pick<CertificateEvidence, 'commonName' | 'subject' | 'subjectAltNames' | 'sha256'>): string {
+  return certificate.commonName ?? (certificate.subject || certificate.subjectAltNames[0] || `SHA-256 ${certificate.sha256}`);
 }
 
 /** The name a person recognises: the CN when there is one, else the whole one-line name. */
@@ -203,7 +232,7 @@ export function isIssuedBy(subject: ParsedCertificate, issuer: ParsedCertificate
 /** Signed with its own key under its own name. Not isIssuedBy(c, c): OpenSSL also wants keyCertSign, which self-signed leaves lack. */
 export function isSelfSigned(certificate: ParsedCertificate): boolean {
   try {
-    return certificate.x509.subject === certificate.x509.issuer && certificate.x509.verify(certificate.x509.publicKey);
+    return certificate.subjectText === certificate.issuerText && certificate.x509.verify(certificate.x509.publicKey);
   } catch {
     return false;
   }
@@ -221,43 +250,4 @@ function describeKey(cert: X509Certificate): Pick<CertificateEvidence, 'keyType'
   } catch {
     return { keyType: 'unknown', keyBits: null, curve: null };
   }
-}
-
-function nameAttributes(name: x509.Name): NameAttribute[] {
-  return name.toJSON().flatMap((rdn) => Object.entries(rdn).flatMap(([type, values]) => values.map((value) => ({ type, value }))));
-}
-
-type ExtensionFields = Pick<CertificateEvidence, 'subjectAltNames' | 'crlUrls' | 'ocspUrls' | 'caIssuersUrls' | 'unreadableExtensions'>;
-
-const GENERAL_NAME_PREFIX: Readonly<Record<string, string>> = { dns: 'DNS', ip: 'IP', url: 'URI', email: 'email', upn: 'UPN', guid: 'GUID', dn: 'DirName', id: 'RID' };
-
-function noExtensions(): ExtensionFields {
-  return { subjectAltNames: [], crlUrls: [], ocspUrls: [], caIssuersUrls: [], unreadableExtensions: [] };
-}
-
-function readExtensions(cert: x509.X509Certificate): ExtensionFields {
-  const fields = noExtensions();
-  // Each extension on its own: one that does not parse must not hide the others.
-  const read = (label: string, extract: () => void): void => {
-    try {
-      extract();
-    } catch (error) {
-      fields.unreadableExtensions.push(`${label}: ${describeError(error)}`);
-    }
-  };
-  read('subjectAltName', () => {
-    const names = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
-    fields.subjectAltNames = names.map((name) => `${GENERAL_NAME_PREFIX[name.type] ?? name.type}:${name.value}`);
-  });
-  read('crlDistributionPoints', () => {
-    const points = cert.getExtension(x509.CRLDistributionPointsExtension)?.distributionPoints ?? [];
-    fields.crlUrls = points.flatMap((point) => point.distributionPoint?.fullName ?? []).flatMap((name) => (name.uniformResourceIdentifier ? [name.uniformResourceIdentifier] : []));
-  });
-  read('authorityInfoAccess', () => {
-    const access = cert.getExtension(x509.AuthorityInfoAccessExtension);
-    const urls = (names: readonly x509.GeneralName[] | undefined) => (names ?? []).filter((name) => name.type === 'url').map((name) => name.value);
-    fields.ocspUrls = urls(access?.ocsp);
-    fields.caIssuersUrls = urls(access?.caIssuers);
-  });
-  return fields;
 }

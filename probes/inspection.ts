@@ -5,6 +5,9 @@
 import tls from 'node:tls';
 import type { InspectionVendor } from '../model/codes.js';
 import { displayName, isIssuedBy, isSelfSigned, oneLineName, parsePemCertificates, type NameAttribute, type ParsedCertificate } from './certificates.js';
+import { VENDOR_NAME_PATTERNS } from './inspection-vendors.js';
+
+export { vendorFromProxyIdentity } from './inspection-vendors.js';
 
 /** Where a certificate on a path came from. */
 export type CertificateSource = 'presented' | 'bundled' | 'ca-file';
@@ -89,61 +92,11 @@ const ISSUING_CAS_BY_ROOT: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Issuer names inspection products use by default (endpoints.md). Every [attribute, text] pair of a pattern must
- * hold in one name, case-insensitively; '*' is any attribute and text matches as a substring. Palo Alto,
- * Check Point and Squid use a CA the administrator names: they show as 'unknown'.
+ * The longest chain followed, by the tls probe through the issuers Node reports and by the path builder here:
+ * OpenSSL's default verify depth. Real chains have three or four certificates, but a shorter limit than OpenSSL's
+ * made a valid 30-certificate chain pass tls (OpenSSL verified it) and look inspected here (the path ran out).
  */
-const VENDOR_NAME_PATTERNS: ReadonlyArray<{ vendor: InspectionVendor; all: ReadonlyArray<readonly [attribute: string, text: string]> }> = [
-  { vendor: 'zscaler', all: [['*', 'Zscaler Root CA']] },
-  { vendor: 'zscaler', all: [['*', 'Zscaler Intermediate Root CA']] },
-  { vendor: 'fortinet', all: [['*', 'Fortinet_CA_SSL']] },
-  { vendor: 'fortinet', all: [['*', 'Fortinet_CA_Untrusted']] },
-  { vendor: 'fortinet', all: [['O', 'Fortinet']] },
-  { vendor: 'cisco-umbrella', all: [['*', 'Cisco Umbrella Root CA']] },
-  { vendor: 'cisco-umbrella', all: [['*', 'Cisco Umbrella Primary SubCA']] },
-  { vendor: 'sophos', all: [['*', 'SecurityAppliance_SSL_CA']] },
-  { vendor: 'mitmproxy', all: [['O', 'mitmproxy'], ['CN', 'mitmproxy']] },
-  { vendor: 'netskope', all: [['*', 'Netskope']] },
-  { vendor: 'forcepoint', all: [['*', 'Forcepoint']] },
-  { vendor: 'skyhigh', all: [['*', 'McAfee Web Gateway']] },
-  { vendor: 'skyhigh', all: [['*', 'Skyhigh']] },
-  { vendor: 'bluecoat', all: [['*', 'Blue Coat']] },
-  { vendor: 'bluecoat', all: [['*', 'ProxySG']] },
-  { vendor: 'fiddler', all: [['*', 'DO_NOT_TRUST_FiddlerRoot']] },
-  { vendor: 'burp', all: [['*', 'PortSwigger CA']] },
-];
-
-/**
- * Products as forward proxies name themselves in Server and Via headers. Through a proxy that re-signs TLS with
- * a CA its administrator named (Squid ssl-bump, Palo Alto, Check Point), this names the product the CA cannot.
- */
-const PROXY_PRODUCT_PATTERNS: ReadonlyArray<{ vendor: InspectionVendor; pattern: RegExp }> = [
-  { vendor: 'squid', pattern: /\bsquid\b/i },
-  { vendor: 'zscaler', pattern: /zscaler/i },
-  { vendor: 'bluecoat', pattern: /blue ?coat|proxysg/i },
-  { vendor: 'skyhigh', pattern: /mcafee web gateway|skyhigh/i },
-  { vendor: 'forcepoint', pattern: /forcepoint|websense/i },
-  { vendor: 'fortinet', pattern: /forti(gate|proxy|net)/i },
-  { vendor: 'netskope', pattern: /netskope/i },
-  { vendor: 'paloalto', pattern: /pan-?os|palo ?alto/i },
-  { vendor: 'checkpoint', pattern: /check ?point/i },
-  { vendor: 'barracuda', pattern: /barracuda/i },
-  { vendor: 'sophos', pattern: /sophos/i },
-  { vendor: 'mitmproxy', pattern: /mitmproxy/i },
-];
-
-/** The product a proxy's own Server or Via header names, or null. */
-export function vendorFromProxyIdentity(headers: ReadonlyArray<string | null>): InspectionVendor | null {
-  for (const header of headers) {
-    if (header === null) continue;
-    const match = PROXY_PRODUCT_PATTERNS.find(({ pattern }) => pattern.test(header));
-    if (match) return match.vendor;
-  }
-  return null;
-}
-
-/** How far up a path is followed: real chains have three or four certificates. */
-const MAX_PATH_LENGTH = 8;
+export const MAX_CHAIN_DEPTH = 100;
 /** How many partial paths one search may visit. */
 const MAX_PATHS_EXPLORED = 256;
 
@@ -222,14 +175,14 @@ function buildTrustAnchors(trust: TrustSources): TrustAnchors {
   const wanted = new Set(trust.expectedIssuers.map((name) => name.toLowerCase()));
   // Node's text, not the attribute reading: that would parse all 144 roots again, slowly.
   const expectedBundled = bundledRoots.filter(({ certificate }) => {
-    const lines = certificate.x509.subject.split('\n');
+    const lines = certificate.subjectText.split('\n');
     const commonName = lines.find((line) => line.startsWith('CN='))?.slice('CN='.length) ?? '';
     return wanted.has(commonName.toLowerCase()) || wanted.has(lines.join(', ').toLowerCase());
   });
   const bySubject = new Map<string, PathLink[]>();
   const byFingerprint = new Map<string, PathLink>();
   for (const link of [...caFileCertificates, ...bundledRoots]) {
-    const key = link.certificate.x509.subject.toLowerCase();
+    const key = link.certificate.subjectText.toLowerCase();
     bySubject.set(key, [...(bySubject.get(key) ?? []), link]);
     if (!byFingerprint.has(link.certificate.sha256)) byFingerprint.set(link.certificate.sha256, link);
   }
@@ -269,10 +222,10 @@ export function buildPath(presented: readonly ParsedCertificate[], anchors: Trus
       return consider({ links, end: expected ? { kind: 'expected-anchor', store: anchor.source === 'ca-file' ? 'ca-file' : 'bundled' } : { kind: 'trusted-anchor' } });
     }
     const onPath = new Set(links.map((link) => link.certificate.sha256));
-    const issuerKey = last.x509.issuer.toLowerCase();
-    const namesakes = uniqueByFingerprint([...(anchors.bySubject.get(issuerKey) ?? []), ...presentedLinks.filter((link) => link.certificate.x509.subject.toLowerCase() === issuerKey)])
+    const issuerKey = last.issuerText.toLowerCase();
+    const namesakes = uniqueByFingerprint([...(anchors.bySubject.get(issuerKey) ?? []), ...presentedLinks.filter((link) => link.certificate.subjectText.toLowerCase() === issuerKey)])
       .filter((link) => !onPath.has(link.certificate.sha256));
-    const issuers = links.length < MAX_PATH_LENGTH ? namesakes.filter((link) => isIssuedBy(last, link.certificate)) : [];
+    const issuers = links.length < MAX_CHAIN_DEPTH ? namesakes.filter((link) => isIssuedBy(last, link.certificate)) : [];
     if (issuers.length === 0) return consider({ links, end: isSelfSigned(last) ? { kind: 'untrusted-root' } : { kind: 'missing-issuer', namesakes } });
     return issuers.some((issuer) => explore([...links, issuer]));
   };
@@ -298,11 +251,11 @@ function findVendorName(presented: readonly ParsedCertificate[], path: ChainPath
 }
 
 function subjectName(certificate: ParsedCertificate): { attributes: readonly NameAttribute[]; text: string } {
-  return matchableName(certificate.subjectAttributes, oneLineName(certificate.x509.subject));
+  return matchableName(certificate.subjectAttributes, oneLineName(certificate.subjectText));
 }
 
 function issuerName(certificate: ParsedCertificate): { attributes: readonly NameAttribute[]; text: string } {
-  return matchableName(certificate.issuerAttributes, oneLineName(certificate.x509.issuer));
+  return matchableName(certificate.issuerAttributes, oneLineName(certificate.issuerText));
 }
 
 /** When @peculiar/x509 could not read the names, Node's text still matches the any-attribute patterns. */
@@ -311,11 +264,11 @@ function matchableName(attributes: readonly NameAttribute[], text: string): { at
 }
 
 export function subjectDisplayName(certificate: ParsedCertificate): string {
-  return displayName(certificate.subjectAttributes, oneLineName(certificate.x509.subject));
+  return displayName(certificate.subjectAttributes, oneLineName(certificate.subjectText));
 }
 
 export function issuerDisplayName(certificate: ParsedCertificate): string {
-  return displayName(certificate.issuerAttributes, oneLineName(certificate.x509.issuer));
+  return displayName(certificate.issuerAttributes, oneLineName(certificate.issuerText));
 }
 
 function lastLink(path: ChainPath): PathLink {

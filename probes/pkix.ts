@@ -81,7 +81,9 @@ function stringValue(node: DerNode): string {
 
 /** Signature algorithms by OID: the digest Node's verify takes (null for EdDSA, which has its own). */
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, { name: string; digest: string | null }>> = {
+  '1.2.840.113549.1.1.4': { name: 'md5WithRSAEncryption', digest: 'md5' },
   '1.2.840.113549.1.1.5': { name: 'sha1WithRSAEncryption', digest: 'sha1' },
+  '1.2.840.10040.4.3': { name: 'dsa-with-sha1', digest: 'sha1' },
   '1.2.840.113549.1.1.14': { name: 'sha224WithRSAEncryption', digest: 'sha224' },
   '1.2.840.113549.1.1.11': { name: 'sha256WithRSAEncryption', digest: 'sha256' },
   '1.2.840.113549.1.1.12': { name: 'sha384WithRSAEncryption', digest: 'sha384' },
@@ -116,6 +118,20 @@ export function signatureAlgorithmName(algorithm: DerNode): string {
   const [oid] = childrenOf(algorithm);
   const text = oid ? readOid(oid) : '';
   return text === RSASSA_PSS ? 'RSASSA-PSS' : SIGNATURE_ALGORITHMS[text]?.name ?? text;
+}
+
+/**
+ * The algorithm a certificate is signed with (its outer signatureAlgorithm): the name, and the digest it signs over
+ * ('sha1', 'md5', …; null for EdDSA and for algorithms without a known digest). Throws DerError on bad DER.
+ */
+export function certificateSignatureAlgorithm(der: Buffer): { name: string; digest: string | null } {
+  const certificate = new FieldReader(decodeDer(der), 'certificate');
+  certificate.require(TAG.SEQUENCE, 'tbsCertificate');
+  const algorithm = certificate.require(TAG.SEQUENCE, 'signatureAlgorithm');
+  const [oid, parameters] = childrenOf(algorithm);
+  const text = oid ? readOid(oid) : '';
+  if (text === RSASSA_PSS) return { name: 'RSASSA-PSS', digest: pssScheme(parameters)?.digest ?? null };
+  return SIGNATURE_ALGORITHMS[text] ?? { name: text, digest: null };
 }
 
 /** Verifies `signature` over `signed` with `publicKey`, as the AlgorithmIdentifier says; a key of the wrong type is invalid. */

@@ -8,8 +8,11 @@ import type { X509Certificate } from 'node:crypto';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
 import { observeCertificate, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificates.js';
 import { classifyConnectError, openConnection } from './connect.js';
-import { buildPath, trustAnchors, type ChainPath } from './inspection.js';
+import { buildPath, MAX_CHAIN_DEPTH, trustAnchors, type ChainPath } from './inspection.js';
 import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { HandshakeTimeout, handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
+
+export type { HandshakeFailureCode } from './tls-failures.js';
 
 /**
  * Opens the byte stream the handshake runs over: a direct TCP connection by default, a proxy's CONNECT tunnel
@@ -34,8 +37,6 @@ export interface TlsTarget {
   connectTimeoutMs?: number;
 }
 
-export type HandshakeFailureCode = 'TLS_TIMEOUT' | 'TLS_NOT_TLS' | 'TLS_HANDSHAKE_FAILED';
-
 export type TlsEvidence = {
   host: string;
   /** The address connected to; for a proxy tunnel the host name (the proxy resolves it). */
@@ -50,17 +51,22 @@ export type TlsEvidence = {
   /** No byte stream to handshake over: the connection (or the proxy tunnel) failed. */
   transportFailure: { code: TransportCode; detail: string } | null;
   /** The TLS 1.2+ handshake failed. `opensslCode` is Node's error code (ERR_SSL_…) when there is one. */
-  handshakeFailure: { code: HandshakeFailureCode; detail: string; opensslCode: string | null } | null;
+  handshakeFailure: HandshakeFailure | null;
   /**
    * Set when the TLS 1.2+ handshake failed other than by silence or non-TLS bytes and the probe asked again with
    * TLS 1.0–1.1: `protocol` is what that second handshake negotiated (the session fields below then come from it),
-   * null when it failed too.
+   * null when it failed too. `olderThanTls10`: both failures show a server that speaks only SSL 3.0 or older.
    */
-  legacyRetry: { protocol: string | null; detail: string } | null;
+  legacyRetry: { protocol: string | null; detail: string; olderThanTls10: boolean } | null;
   /** 'TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'; null when no session was established. */
   protocol: string | null;
   /** IANA cipher suite name. */
   cipher: string | null;
+  /**
+   * The ephemeral key exchange (getEphemeralKeyInfo): 'ECDH' with the curve or group name ('X25519', 'prime256v1'),
+   * or 'DH' with the group's size in bits; null for RSA key transport or when no session was established.
+   */
+  keyExchange: { type: string; name: string | null; bits: number | null } | null;
   /** Node's chain verdict against the bundled roots plus caPems, host name included. */
   authorized: boolean;
   /** OpenSSL's verify error (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN, …) or ERR_TLS_CERT_ALTNAME_INVALID. */
@@ -81,16 +87,7 @@ export type TlsEvidence = {
 
 export const MODERN_TLS_PROTOCOLS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
 
-/** OpenSSL's ways of saying "these bytes are not a TLS record": plain HTTP, SSH banners, proxies' error pages. */
-const NOT_TLS_ERRORS = new Set([
-  'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST',
-  'ERR_SSL_UNKNOWN_PROTOCOL', 'ERR_SSL_RECORD_LAYER_FAILURE',
-]);
-
 const TRANSPORT_CODES: ReadonlySet<string> = new Set([...DNS_CODES, ...TCP_CODES, ...PROXY_CODES].filter((code) => !code.endsWith('_OK')));
-
-/** Longest chain followed through issuerCertificate links: a guard against malformed, cyclic chains. */
-const MAX_CHAIN_LENGTH = 10;
 
 export async function probeTls(target: TlsTarget, ctx: ProbeContext): Promise<TlsEvidence> {
   const base = { host: target.host, address: target.address, port: target.port, via: target.via ?? null };
@@ -98,19 +95,20 @@ export async function probeTls(target: TlsTarget, ctx: ProbeContext): Promise<Tl
   if (modern.outcome !== 'handshake-failed' || !worthAskingLegacy(modern.failure.code)) return evidenceFrom(base, modern, null);
   const legacy = await attempt(target, ctx, 'legacy');
   if (legacy.outcome === 'established') {
-    return { ...evidenceFrom(base, legacy, null), handshakeFailure: modern.failure, legacyRetry: { protocol: legacy.session.protocol, detail: `the server accepted ${legacy.session.protocol}` } };
+    return { ...evidenceFrom(base, legacy, null), handshakeFailure: modern.failure, legacyRetry: { protocol: legacy.session.protocol, detail: `the server accepted ${legacy.session.protocol}`, olderThanTls10: false } };
   }
-  return evidenceFrom(base, modern, { protocol: null, detail: `TLS 1.0–1.1 failed as well: ${legacy.failure.detail}` });
+  const olderThanTls10 = legacy.outcome === 'handshake-failed' && speaksOnlyOlderThanTls10(modern.failure, legacy.failure);
+  return evidenceFrom(base, modern, { protocol: null, detail: `TLS 1.0–1.1 failed as well: ${legacy.failure.detail}`, olderThanTls10 });
 }
 
 /** Silence and non-TLS bytes will not change with the version offered; alerts and resets might. */
-function worthAskingLegacy(code: HandshakeFailureCode): boolean {
+function worthAskingLegacy(code: HandshakeFailure['code']): boolean {
   return code === 'TLS_HANDSHAKE_FAILED';
 }
 
 type Mode = 'modern' | 'legacy';
 
-type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'authorized' | 'authorizationError' | 'hostnameError' | 'anchoredInTrustStore' | 'chain'> & { protocol: string };
+type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'keyExchange' | 'authorized' | 'authorizationError' | 'hostnameError' | 'anchoredInTrustStore' | 'chain'> & { protocol: string };
 
 type Attempt =
   | { outcome: 'established'; connectMs: number; handshakeMs: number; session: Session }
@@ -142,7 +140,7 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
 }
 
 function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
-  const noSession = { protocol: null, cipher: null, authorized: false, authorizationError: null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
+  const noSession = { protocol: null, cipher: null, keyExchange: null, authorized: false, authorizationError: null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
   const observedAt = new Date().toISOString();
   switch (result.outcome) {
     case 'transport-failed':
@@ -154,8 +152,6 @@ function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via
   }
 }
 
-class HandshakeTimeout extends Error {}
-
 function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.SecureContext, signal: AbortSignal): Promise<Session> {
   return new Promise((resolve, reject) => {
     const tlsSocket = tls.connect({
@@ -165,6 +161,8 @@ function handshake(socket: net.Socket, target: TlsTarget, secureContext: tls.Sec
       ...(isIP(target.host) ? {} : { servername: target.host }),
       // Validation is judged from the evidence: the chain is wanted even when it fails.
       rejectUnauthorized: false,
+      // Node's own floor for DH groups (1024) would end the handshake before a weaker group can be reported.
+      minDHSize: 1,
     });
     let settled = false;
     const finish = (settle: () => void): void => {
@@ -195,20 +193,37 @@ function readSession(tlsSocket: tls.TLSSocket, target: TlsTarget): Session {
   // Not getPeerCertificate(true): it builds a detailed object per certificate, about 1 ms a handshake, the
   // largest cost of a big run. The X509Certificate form carries the DER and the presented issuers.
   const leaf = tlsSocket.getPeerX509Certificate();
+  // Node already parsed each of these DERs, so ParsedCertificate cannot fail on them; describing one never throws
+  // (an odd certificate is described as unreadable, with the reason, and the others as usual).
   const chain = leaf ? presentedChain(leaf).map((der) => ParsedCertificate.fromDer(der)) : [];
   return {
     protocol: tlsSocket.getProtocol() ?? 'unknown',
     cipher: tlsSocket.getCipher()?.standardName ?? null,
+    keyExchange: keyExchangeOf(tlsSocket),
     authorized: tlsSocket.authorized,
     authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null,
     hostnameError: leaf ? hostnameErrorOf(target.host, leaf) : null,
-    anchoredInTrustStore: chain.length > 0 && isAnchored(buildPath(chain, trustAnchors({ caPems: target.caPems, expectedIssuers: NO_EXPECTED_ISSUERS }))),
+    anchoredInTrustStore: chain.length > 0 && isAnchored(chain, target.caPems),
     chain: chain.map(observeCertificate),
   };
 }
 
-function isAnchored(path: ChainPath): boolean {
+/** The same path building as the inspection check's: the two checks cannot disagree about where a chain anchors. */
+function isAnchored(chain: readonly ParsedCertificate[], caPems: readonly string[]): boolean {
+  let path: ChainPath;
+  try {
+    path = buildPath(chain, trustAnchors({ caPems, expectedIssuers: NO_EXPECTED_ISSUERS }));
+  } catch {
+    // Unreachable by design (buildPath reads nothing that can throw); a chain it cannot follow anchors nowhere.
+    return false;
+  }
   return path.end.kind === 'expected-anchor' || path.end.kind === 'trusted-anchor';
+}
+
+function keyExchangeOf(tlsSocket: tls.TLSSocket): TlsEvidence['keyExchange'] {
+  const info = tlsSocket.getEphemeralKeyInfo() as Partial<tls.EphemeralKeyInfo> | null;
+  if (!info?.type) return null;
+  return { type: info.type, name: info.name ?? null, bits: info.size ?? null };
 }
 
 /** Trust, not expectation, is the question here; one shared array keeps trustAnchors' memo warm. */
@@ -218,8 +233,17 @@ const NO_EXPECTED_ISSUERS: readonly string[] = [];
 function hostnameErrorOf(host: string, leaf: X509Certificate): string | null {
   const matched = isIP(host) ? leaf.checkIP(host) : leaf.checkHost(host);
   if (matched !== undefined) return null;
-  const names = leaf.subjectAltName ?? `no subjectAltName; ${oneLineName(leaf.subject)}`;
+  const names = leaf.subjectAltName === undefined ? `no subjectAltName; ${oneLineName(leaf.subject)}` : firstNames(leaf.subjectAltName);
   return `Hostname/IP does not match certificate's altnames: Host: ${host}. is not in the cert's altnames: ${names}`;
+}
+
+/** A certificate may carry thousands of names: evidence keeps the first few, the chain keeps them all. */
+const MAX_NAMES_IN_ERROR = 10;
+
+function firstNames(subjectAltName: string): string {
+  const names = subjectAltName.split(', ');
+  if (names.length <= MAX_NAMES_IN_ERROR) return subjectAltName;
+  return `${names.slice(0, MAX_NAMES_IN_ERROR).join(', ')} and ${names.length - MAX_NAMES_IN_ERROR} more`;
 }
 
 /** DER of each certificate from the leaf up, stopping where a certificate names itself as its issuer. */
@@ -227,7 +251,7 @@ function hostnameErrorOf(host: string, leaf: X509Certificate): string | null {
 function presentedChain(leaf: X509Certificate): Buffer[] {
   const chain: Buffer[] = [];
   const seen = new Set<string>();
-  for (let current: X509Certificate | undefined = leaf; current && chain.length < MAX_CHAIN_LENGTH; current = current.issuerCertificate) {
+  for (let current: X509Certificate | undefined = leaf; current && chain.length < MAX_CHAIN_DEPTH; current = current.issuerCertificate) {
     // A self-signed certificate is its own issuer: stop rather than loop.
     if (seen.has(current.fingerprint256)) break;
     seen.add(current.fingerprint256);
@@ -243,42 +267,6 @@ function transportFailureOf(error: unknown): NonNullable<TlsEvidence['transportF
   return { code: failure.code, detail: failure.message };
 }
 
-const TLS_ALERTS: Readonly<Record<number, string>> = {
-  10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure', 42: 'bad_certificate',
-  43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',
-  47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error',
-  70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error', 86: 'inappropriate_fallback',
-  90: 'user_canceled', 109: 'missing_extension', 110: 'unsupported_extension', 112: 'unrecognized_name',
-  116: 'certificate_required', 120: 'no_application_protocol',
-};
-
-function handshakeFailureOf(error: unknown): NonNullable<TlsEvidence['handshakeFailure']> {
-  if (error instanceof HandshakeTimeout) {
-    return { code: 'TLS_TIMEOUT', detail: 'the connection opened but no handshake answer came before the deadline', opensslCode: null };
-  }
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? null;
-  const message = describeError(error);
-  if (errno && NOT_TLS_ERRORS.has(errno)) {
-    return { code: 'TLS_NOT_TLS', detail: `the server answered with bytes that are not TLS (${opensslReason(errno)})`, opensslCode: errno };
-  }
-  const alertNumber = /alert number (\d+)/.exec(message)?.[1];
-  if (alertNumber !== undefined) {
-    const alert = TLS_ALERTS[Number(alertNumber)] ?? 'unknown alert';
-    return { code: 'TLS_HANDSHAKE_FAILED', detail: `the server sent TLS alert ${alertNumber} (${alert})`, opensslCode: errno };
-  }
-  if (errno === 'ECONNRESET' || errno === 'EPIPE') {
-    // Node reports a clean close before the handshake as ECONNRESET too; its message tells them apart.
-    const closed = message.includes('disconnected before secure TLS connection');
-    return { code: 'TLS_HANDSHAKE_FAILED', detail: closed ? 'the server closed the connection during the handshake' : 'the connection was reset during the handshake', opensslCode: null };
-  }
-  return { code: 'TLS_HANDSHAKE_FAILED', detail: errno?.startsWith('ERR_SSL_') ? opensslReason(errno) : message, opensslCode: errno };
-}
-
-/** "ERR_SSL_WRONG_VERSION_NUMBER" → "wrong version number". */
-function opensslReason(errno: string): string {
-  return errno.replace(/^ERR_SSL_/, '').toLowerCase().replace(/_/g, ' ');
-}
-
 // Building a context parses every bundled root: once per trust list and mode, not once per handshake.
 const secureContexts = new WeakMap<readonly string[], Map<Mode, tls.SecureContext>>();
 
@@ -291,8 +279,12 @@ function secureContextFor(caPems: readonly string[], mode: Mode): tls.SecureCont
   let context = byMode.get(mode);
   if (!context) {
     // Explicit versions, so that Node's command-line TLS defaults cannot change what "modern" means.
+    // Security level 0: OpenSSL's default level refuses SHA-1 certificate signatures (Node then says only
+    // "UNSPECIFIED") and, at stricter builds, 1024-bit DH groups and keys, all of which the agent's Windows
+    // (SChannel) still accepts. The probe observes them so the tls check can name them (TLS_WEAK_CRYPTO); names,
+    // dates, signatures and trust are verified as usual.
     const versions: tls.SecureContextOptions = mode === 'modern'
-      ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }
+      ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0` }
       : { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
     context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...caPems], ...versions });
     byMode.set(mode, context);

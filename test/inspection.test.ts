@@ -64,6 +64,24 @@ describe('anchoring by signature', () => {
   });
 });
 
+describe('odd but valid chains', () => {
+  it('anchors a leaf with an empty subject (its SAN names it) and describes it without error', async () => {
+    const identity = await pki.publicIssuing.issueLeaf({ hosts: [HOST], subject: [] });
+    const result = assess(identity, WITH_INTERMEDIATES);
+    expect(result).toMatchObject({ inspected: false, decidedBy: 'signature', observedIssuer: 'Microsoft Azure RSA TLS Issuing CA 04' });
+    expect(describeCertificate(new ParsedCertificate(identity.leaf.der))).toMatchObject({ subject: '', commonName: null, subjectAltNames: [`DNS:${HOST}`], unreadable: null });
+  });
+
+  it('follows a chain far deeper than real ones (30 certificates) to its anchor', async () => {
+    let issuing: LabAuthority = pki.publicRoot;
+    for (let depth = 1; depth <= 28; depth++) issuing = await issuing.subordinate({ name: [['CN', `Lab Depth CA ${depth}`]], keyAlgorithm: 'ecdsa' });
+    const result = assess(await issuing.issueLeaf({ hosts: [HOST] }), WITH_INTERMEDIATES);
+    expect(result).toMatchObject({ inspected: false, decidedBy: 'signature' });
+    expect(result.path.links).toHaveLength(30);
+    expect(result.path.end).toEqual({ kind: 'expected-anchor', store: 'ca-file' });
+  });
+});
+
 describe('look-alikes and unknown anchors', () => {
   it('tells a look-alike root from Node\'s bundled one: same name, another key', async () => {
     const identity = await pki.publicIssuing.issueLeaf({ hosts: [HOST] });

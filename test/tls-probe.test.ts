@@ -155,7 +155,7 @@ describe('tls probe and verdict', () => {
     const verdict = judgeTls(443, evidence);
     expect(verdict).toMatchObject({ status: 'fail', code: 'TLS_PROTOCOL_TOO_OLD' });
     expect(verdict.message).toBe(`${where(evidence)}the server only speaks TLSv1.1 (TLS 1.2 and 1.3 failed: the server sent TLS alert 70 (protocol_version))`);
-    expect(evidence.legacyRetry).toEqual({ protocol: 'TLSv1.1', detail: 'the server accepted TLSv1.1' });
+    expect(evidence.legacyRetry).toEqual({ protocol: 'TLSv1.1', detail: 'the server accepted TLSv1.1', olderThanTls10: false });
     expect(evidence.chain).toHaveLength(2); // the old session's chain still feeds the inspection check
   });
 

@@ -100,7 +100,7 @@ export function inspectionEvidence(evidence: TlsEvidence, assessment: Inspection
     decidedBy: assessment.decidedBy,
     reason: assessment.reason,
     pathEnd: assessment.path.end.kind,
-    path: assessment.path.links.map((link) => ({ subject: oneLineName(link.certificate.x509.subject), sha256: link.certificate.sha256, source: link.source })),
+    path: assessment.path.links.map((link) => ({ subject: oneLineName(link.certificate.subjectText), sha256: link.certificate.sha256, source: link.source })),
     chain: evidence.chain.map(withoutDer),
   };
 }

@@ -29,7 +29,7 @@ export function chainLinks(chain: readonly ObservedCertificate[], trust: TrustPl
     const found = next && isIssuedBy(subject, next) ? index + 1 : parsed.findIndex((candidate) => isIssuedBy(subject, candidate));
     const inChain = found === -1 ? undefined : found;
     if (inChain !== undefined) return { certificate, issuer: chain[inChain] ?? null };
-    const anchors = trustAnchors(trust).bySubject.get(subject.x509.issuer.toLowerCase()) ?? [];
+    const anchors = trustAnchors(trust).bySubject.get(subject.issuerText.toLowerCase()) ?? [];
     const anchor = anchors.find((link) => isIssuedBy(subject, link.certificate));
     return { certificate, issuer: anchor?.certificate.observed ?? null };
   });

@@ -3,21 +3,24 @@
 //
 // One code per result, in this precedence (what the first failed step was, then the most fundamental defect):
 //   connection failure (its TCP or proxy code) > TLS_PROTOCOL_TOO_OLD > TLS_TIMEOUT | TLS_NOT_TLS | TLS_HANDSHAKE_FAILED
-//   > TLS_UNTRUSTED > TLS_CERT_REVOKED > TLS_CERT_EXPIRED > TLS_CERT_NOT_YET_VALID > TLS_HOSTNAME_MISMATCH > TLS_OK.
+//   > TLS_UNTRUSTED > TLS_CERT_REVOKED > TLS_CERT_EXPIRED > TLS_CERT_NOT_YET_VALID > TLS_HOSTNAME_MISMATCH
+//   > TLS_WEAK_CRYPTO (warn) > TLS_OK.
 // Untrusted comes first because dates and names of a certificate nobody vouches for mean nothing; revoked before
-// expired because it is the issuer's explicit verdict. Every finding, chosen or not, is listed in evidence.
+// expired because it is the issuer's explicit verdict; weak crypto last, as it works today but should not.
+// Every finding, chosen or not, is listed in evidence.
 import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
+import { certificateLabel, withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
+import { weakCryptoOf, type Weakness } from '../../probes/weak-crypto.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
 import { revocationsOf } from './revocation.js';
 import { chainCompletion, completedTlsVerdict, completionEvidence } from './chain-completion.js';
 
-export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH';
+export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH' | 'TLS_WEAK_CRYPTO';
 
 export interface CertificateFinding {
   code: CertificateFindingCode;
@@ -26,7 +29,13 @@ export interface CertificateFinding {
 }
 
 /** Most fundamental first: the first finding present is the result's code. */
-export const CERTIFICATE_FINDING_PRECEDENCE: readonly CertificateFindingCode[] = ['TLS_UNTRUSTED', 'TLS_CERT_REVOKED', 'TLS_CERT_EXPIRED', 'TLS_CERT_NOT_YET_VALID', 'TLS_HOSTNAME_MISMATCH'];
+export const CERTIFICATE_FINDING_PRECEDENCE: readonly CertificateFindingCode[] = ['TLS_UNTRUSTED', 'TLS_CERT_REVOKED', 'TLS_CERT_EXPIRED', 'TLS_CERT_NOT_YET_VALID', 'TLS_HOSTNAME_MISMATCH', 'TLS_WEAK_CRYPTO'];
+
+/** Findings that are warnings on their own: the handshake works, but should not be relied on. */
+const WARNING_FINDINGS: ReadonlySet<CertificateFindingCode> = new Set(['TLS_WEAK_CRYPTO']);
+
+/** How many subjectAltNames a message lists before "and N more": a certificate may carry thousands. */
+const MAX_NAMES_SHOWN = 10;
 
 /** A certificate of the chain that its issuer revoked: what the crl and ocsp checks hand to judgeTls. */
 export interface Revocation {
@@ -80,10 +89,11 @@ export function judgeTls(port: number, evidence: TlsEvidence, revocations: reado
     if (isTcpFailureCode(code)) return judgeTcp(evidence.host, port, { address: evidence.address, port: evidence.port, connectMs: null, failure: { code, detail: transportFailure.detail } });
     return { status: 'fail', code, message: `${where}: ${transportFailure.detail}`, remediation: `The connection for the handshake could not be opened through the proxy: see the proxy check.` };
   }
-  if (evidence.protocol !== null && !MODERN_TLS_PROTOCOLS.includes(evidence.protocol)) {
-    const asked = evidence.handshakeFailure ? ` (TLS 1.2 and 1.3 failed: ${evidence.handshakeFailure.detail})` : '';
+  const tooOld = evidence.protocol !== null && !MODERN_TLS_PROTOCOLS.includes(evidence.protocol) ? evidence.protocol : evidence.legacyRetry?.olderThanTls10 ? 'SSL 3.0 or older' : null;
+  if (tooOld !== null) {
+    const asked = evidence.handshakeFailure ? ` (TLS 1.2 and 1.3 failed: ${evidence.handshakeFailure.detail}${evidence.legacyRetry?.olderThanTls10 ? `; ${evidence.legacyRetry.detail}` : ''})` : '';
     return {
-      status: 'fail', code: 'TLS_PROTOCOL_TOO_OLD', message: `${where}: the server only speaks ${evidence.protocol}${asked}`,
+      status: 'fail', code: 'TLS_PROTOCOL_TOO_OLD', message: `${where}: the server only speaks ${tooOld}${asked}`,
       remediation: `The agent needs TLS 1.2 or newer, which Microsoft's endpoints speak: what answers here is a device on the path that terminates TLS (enable TLS 1.2 on it, or exempt ${evidence.host}) or not the service at all (check DNS and routing).`,
     };
   }
@@ -103,7 +113,7 @@ export function judgeTls(port: number, evidence: TlsEvidence, revocations: reado
   if (first || !leaf) {
     const finding = first ?? NO_CERTIFICATE;
     const others = findings.slice(1).map((f) => f.code);
-    return { status: 'fail', code: finding.code, message: `${where}: ${finding.message}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`, remediation: finding.remediation };
+    return { status: WARNING_FINDINGS.has(finding.code) ? 'warn' : 'fail', code: finding.code, message: `${where}: ${finding.message}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`, remediation: finding.remediation };
   }
   const negotiated = [evidence.protocol, evidence.cipher].filter((part) => part !== null).join(' ');
   return { status: 'pass', code: 'TLS_OK', message: `${where}: ${negotiated}, certificate ${quote(nameOf(leaf))} issued by ${quote(issuerOf(leaf))}, valid until ${leaf.notAfter}` };
@@ -123,8 +133,9 @@ export function certificateFindings(evidence: TlsEvidence, revocations: readonly
   const findings: CertificateFinding[] = [];
   const chainError = evidence.authorized ? null : evidence.authorizationError;
   const trustError = chainError !== null && chainError !== HOSTNAME_ERROR && !DATE_ERRORS.has(chainError) ? chainError : null;
-  const dateErrorHidesTrust = chainError !== null && DATE_ERRORS.has(chainError) && !evidence.anchoredInTrustStore;
-  if (trustError !== null || dateErrorHidesTrust) findings.push(untrustedFinding(evidence, leaf, trustError));
+  // Whether the chain anchors is the path builder's judgment, the inspection check's too: OpenSSL reports only its
+  // last error (a date error can hide an unknown root), and the two checks must not disagree.
+  if (trustError !== null || !evidence.anchoredInTrustStore) findings.push(untrustedFinding(evidence, leaf, trustError));
   for (const revocation of revocations) {
     findings.push({
       code: 'TLS_CERT_REVOKED',
@@ -151,14 +162,27 @@ export function certificateFindings(evidence: TlsEvidence, revocations: readonly
     });
   }
   if (evidence.hostnameError) {
-    const names = leaf.subjectAltNames.length > 0 ? leaf.subjectAltNames.join(', ') : leaf.subject;
+    const names = leaf.subjectAltNames.length > 0 ? listNames(leaf.subjectAltNames) : leaf.subject;
     findings.push({
       code: 'TLS_HOSTNAME_MISMATCH',
       message: `the certificate is for ${names}, not for ${evidence.host}`,
       remediation: `Something other than the service answers for ${evidence.host} at ${evidence.address} (a wrong DNS answer, a captive portal or a proxy with its own certificate): check the dns check's addresses and what listens there.`,
     });
   }
+  const weaknesses = weakCryptoOf(evidence.chain, evidence.keyExchange);
+  if (weaknesses.length > 0) {
+    findings.push({
+      code: 'TLS_WEAK_CRYPTO',
+      message: `weak cryptography: ${weaknesses.map((weakness) => weakness.text).join('; ')}`,
+      remediation: `Microsoft's endpoints present RSA keys of 2048 bits or more (or ECDSA), SHA-256 signatures and ECDHE: weak cryptography here means a device on the path terminates TLS for ${evidence.host} (see the inspection check) or the server is misconfigured. Replace its certificates with RSA 2048+ or ECDSA keys signed with SHA-256, and disable DHE groups under 2048 bits.`,
+    });
+  }
   return CERTIFICATE_FINDING_PRECEDENCE.flatMap((code) => findings.filter((finding) => finding.code === code));
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_NAMES_SHOWN).join(', ');
+  return names.length > MAX_NAMES_SHOWN ? `${shown} and ${names.length - MAX_NAMES_SHOWN} more` : shown;
 }
 
 /** Why the chain is not trusted: OpenSSL's reason when it gave one, else what the chain shows. */
@@ -175,9 +199,44 @@ function untrustedFinding(evidence: TlsEvidence, leaf: CertificateEvidence, trus
   const observed = evidence.chain.length === 1 && leaf.subject === leaf.issuer ? selfSigned : unknownRoot;
   return {
     code: 'TLS_UNTRUSTED',
-    message: trustError === null ? observed : `${why[trustError] ?? `the chain does not verify`} [${trustError}]`,
+    message: trustError === null ? observed : `${why[trustError] ?? `the chain does not verify: ${verifyErrorText(evidence, trustError)}`} [${trustError}]`,
     remediation: `If a device on the path re-signs TLS for ${evidence.host} (see the inspection check), exempt the host from inspection there; for a lab or a private cloud, pass its root CA with --ca-file.`,
   };
+}
+
+/** OpenSSL's reasons (X509_verify_cert_error_string) for the verify errors Node has a code for. */
+const VERIFY_ERRORS: Readonly<Record<string, string>> = {
+  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: "unable to decrypt a certificate's signature",
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: "unable to decode an issuer's public key",
+  CERT_SIGNATURE_FAILURE: 'a certificate signature does not verify',
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: "a certificate's notBefore field is malformed",
+  ERROR_IN_CERT_NOT_AFTER_FIELD: "a certificate's notAfter field is malformed",
+  CERT_CHAIN_TOO_LONG: 'the chain is longer than the verify depth',
+  CERT_REVOKED: 'a certificate is revoked',
+  INVALID_CA: 'a certificate that signs others is not a CA (basicConstraints or keyUsage)',
+  PATH_LENGTH_EXCEEDED: "a CA's path length constraint is exceeded",
+  INVALID_PURPOSE: 'a certificate is not for TLS server authentication (extendedKeyUsage)',
+  CERT_UNTRUSTED: 'the root is not trusted for TLS server authentication',
+  CERT_REJECTED: 'the root is marked to reject TLS server authentication',
+};
+
+/** OpenSSL's refusals of weak digests and keys, by the kind of weakness the chain must then show. */
+const WEAKNESS_ERRORS: Readonly<Record<string, Weakness['kind']>> = { CA_MD_TOO_WEAK: 'signature', EE_KEY_TOO_SMALL: 'key', CA_KEY_TOO_SMALL: 'key' };
+
+/**
+ * Node names only the verify errors above; the rest, among them OpenSSL's refusals of weak digests and keys at its
+ * security level (CA_MD_TOO_WEAK, EE_KEY_TOO_SMALL, CA_KEY_TOO_SMALL), arrive as UNSPECIFIED. The chain then
+ * shows which it was, said in OpenSSL's words and naming the certificate.
+ */
+function verifyErrorText(evidence: TlsEvidence, code: string): string {
+  const named = VERIFY_ERRORS[code];
+  if (named) return named;
+  const kind = WEAKNESS_ERRORS[code];
+  const weakness = weakCryptoOf(evidence.chain, null).find((candidate) => kind === undefined || candidate.kind === kind);
+  if (!weakness) return code === 'UNSPECIFIED' ? 'OpenSSL gave a reason Node has no name for' : code.toLowerCase().replace(/_/g, ' ');
+  const reason = weakness.kind === 'signature' ? 'CA signature digest too weak' : `${weakness.leaf ? 'EE' : 'CA'} key too small`;
+  return `${reason} (${weakness.text})`;
 }
 
 /** The report evidence: everything observed, certificates without their DER. */
@@ -191,6 +250,7 @@ export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly R
     handshakeMs: evidence.handshakeMs,
     protocol: evidence.protocol,
     cipher: evidence.cipher,
+    keyExchange: evidence.keyExchange ? { ...evidence.keyExchange } : null,
     authorized: evidence.authorized,
     authorizationError: evidence.authorizationError,
     hostnameError: evidence.hostnameError,
@@ -198,6 +258,7 @@ export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly R
     transportFailure: evidence.transportFailure ? { ...evidence.transportFailure } : null,
     handshakeFailure: evidence.handshakeFailure ? { ...evidence.handshakeFailure } : null,
     legacyRetry: evidence.legacyRetry ? { ...evidence.legacyRetry } : null,
+    weakCrypto: weakCryptoOf(evidence.chain, evidence.keyExchange).map((weakness) => weakness.text),
     findings: certificateFindings(evidence, revocations).map((finding) => finding.code),
     chain: evidence.chain.map(withoutDer),
   };
@@ -207,13 +268,13 @@ function roleOf(evidence: TlsEvidence, certificate: CertificateEvidence): string
   return evidence.chain[0] === certificate ? 'the certificate' : 'the chain certificate';
 }
 
-/** The CN when there is one, else the whole subject. */
+/** The CN when there is one, else the whole subject, else (an empty subject) the first subjectAltName. */
 function nameOf(certificate: CertificateEvidence): string {
-  return certificate.commonName ?? certificate.subject;
+  return certificateLabel(certificate);
 }
 
 function issuerOf(certificate: CertificateEvidence): string {
-  return certificate.issuerCommonName ?? certificate.issuer;
+  return certificate.issuerCommonName ?? (certificate.issuer || '(an empty name)');
 }
 
 function isTcpFailureCode(code: string): code is ConnectFailureCode {
