@@ -265,7 +265,7 @@ describe('the lab claims only what it verified', () => {
     const sinkholed = config('lab-untested.yaml', ['www.microsoft.com']);
     const run = await preflight(['lab', ...LAB_DEADLINE, '-c', sinkholed, '--only', 'tcp']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('preflight: nothing was tested: the only check was skipped (tcp:www.microsoft.com:443: not run: dns failed: www.microsoft.com resolves to 0.0.0.0: blocked by DNS policy)\n');
+    expect(run.stderr).toBe('preflight: nothing was tested: the only check was skipped (tcp:www.microsoft.com:443: not run: dns failed: www.microsoft.com resolves to 0.0.0.0: blocked by DNS policy; the resolver says Extended DNS Error 17 (Filtered): "lab DNS security policy, category uncategorised")\n');
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('lab: no simulated fault was verified: nothing was tested');
   }, 120_000);
 });
