@@ -12,7 +12,7 @@ const EVIDENCE_SUMMARY_MAX = 160;
 
 /**
  * The `--junit` report (shared/interface.md, "JUnit"): one testsuite per endpoint host, one testcase per result.
- * Valid against shared/junit/jenkins-junit-10.xsd whatever text certificates and servers sent.
+ * Valid against the Jenkins JUnit schema (test/fixtures/jenkins-junit-10.xsd) whatever text certificates and servers sent.
  */
 export function renderJunit(doc: RunDocument): string {
   // A builder of our own: the package's default instance is shared by every caller in the process.
