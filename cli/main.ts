@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../config/errors.js';
 import { CHECK_KINDS } from '../model/codes.js';
 import { listProfiles } from '../config/profiles.js';
+import { toolVersion } from '../runner/document.js';
 import { EXIT_INTERNAL, executeRun, type RunOptions } from './execute.js';
 
 const EXIT_USAGE = 2;
@@ -72,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .help()
-    .version()
+    // Our own package.json, wherever the package is installed (yargs would look above the working directory).
+    .version(toolVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {
