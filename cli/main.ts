@@ -25,6 +25,7 @@ function runOptions<T>(argv: Argv<T>) {
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
+    .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
 }
@@ -100,6 +101,7 @@ function toRunOptions(args: ParsedRunArgs): RunOptions {
     only: args.only,
     timeout: args.timeout,
     concurrency: args.concurrency,
+    ipFamily: args['ip-family'],
     json: args.json,
     junit: args.junit,
   };

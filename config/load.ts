@@ -7,7 +7,7 @@ import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
-import type { Expectation, Limits, PlannedEndpoint, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import { IP_FAMILIES, type Expectation, type IpFamily, type Limits, type PlannedEndpoint, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { parseConfig, type ConfigFile, type EndpointDetails, type EndpointEntry, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
@@ -32,6 +32,8 @@ export interface PlanOptions {
   noProxy?: boolean;
   /** --agent-config: the provisioning agent's .NET config file, whose <defaultProxy> names its proxy. */
   agentConfig?: string;
+  /** --ip-family: auto, 4 or 6. */
+  ipFamily?: string;
   /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Where relative --config and --ca-file paths start (default: the process's working directory). */
@@ -82,6 +84,7 @@ type Fail = (reason: string) => never;
 export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
   const cwd = options.cwd ?? process.cwd();
   const checks = parseChecks(options.only);
+  const ipFamily = parseIpFamily(options.ipFamily);
   const layers = await readLayers(options, cwd);
   const merged = [...layers.map((layer) => layer.settings), await commandLineSettings(options, cwd)].reduce(mergeSettings);
   const top = layers[layers.length - 1];
@@ -105,6 +108,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
       agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
       env: options.env ?? process.env,
     }),
+    ipFamily,
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
   };
 }
@@ -380,6 +384,13 @@ function parseChecks(only: string | undefined): CheckKind[] {
   if (unknown !== undefined) usage(`--only "${only}": unknown check kind "${unknown}" (${known})`);
   if (names.length === 0) usage(`--only "${only}": name at least one check kind (${known})`);
   return CHECK_KINDS.filter((kind) => names.includes(kind));
+}
+
+function parseIpFamily(text: string | undefined): IpFamily {
+  if (text === undefined) return 'auto';
+  const family = IP_FAMILIES.find((candidate) => String(candidate) === text.trim());
+  if (family === undefined) usage(`--ip-family "${text}": expected ${IP_FAMILIES.join(', ')}`);
+  return family;
 }
 
 async function readCertificates(path: string, fail: Fail): Promise<string[]> {

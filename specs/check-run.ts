@@ -71,7 +71,7 @@ export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs:
 
 /** A check that did not run because `prerequisite` did not pass: never shown as passed. */
 export function skippedFor(subject: ResultSubject, prerequisite: CheckResult | string): CheckResult {
-  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${prerequisite.status === 'skip' ? 'was skipped' : 'failed'} (${prerequisite.code})`;
+  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${{ skip: 'was skipped', warn: 'warned', fail: 'failed', pass: 'passed' }[prerequisite.status]} (${prerequisite.code})`;
   return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: ${why}` }, 0, {
     prerequisite: typeof prerequisite === 'string' ? prerequisite : prerequisite.id,
   });
