@@ -1,6 +1,7 @@
 // --ip-family: which resolved addresses are connected to, and how an IPv6 failure is judged under `auto`.
 // The rules as pure functions first, then the built CLI in a network namespace of the test's own that has no
 // IPv6 route (only `lo` is up): a connect to 2001:db8::/32 fails inside this machine, no packet leaves.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,7 +111,13 @@ describe('the CLI in a namespace with no IPv6 route', () => {
   let ns: NetNamespace;
   let work: string;
   beforeAll(() => {
-    ns = createNetNamespace('');
+    // A firewall's reject that names no route: the same errno as a missing route, but sent back, not raised here.
+    ns = createNetNamespace(`table inet lab {
+      chain output {
+        type filter hook output priority 0;
+        ip6 daddr ::1 tcp dport 9443 reject with icmpv6 type no-route
+      }
+    }`);
     work = mkdtempSync(path.join(os.tmpdir(), 'preflight-ipfamily-'));
   });
   afterAll(() => {
@@ -147,6 +154,38 @@ describe('the CLI in a namespace with no IPv6 route', () => {
     const result = (id: string) => document?.results.find((r) => r.id === id);
     return { code, stderr, document, result };
   }
+
+  /** probeTcp's evidence, from inside namespace `where`. */
+  async function probeIn(where: NetNamespace, targets: { address: string; port: number }[]) {
+    const script = `
+      const { probeTcp } = await import('./dist/probes/tcp.js');
+      const out = [];
+      for (const target of ${JSON.stringify(targets)}) out.push(await probeTcp(target, { stepTimeoutMs: 3000, signal: new AbortController().signal }));
+      process.stdout.write(JSON.stringify(out));`;
+    const { stdout, stderr } = await where.node(['--input-type=module', '-e', script]);
+    expect(stderr).toBe('');
+    return JSON.parse(stdout) as TcpEvidence[];
+  }
+
+  it('the probe tells "no route here" (nothing sent) from an unreachable a firewall sent back', async () => {
+    const [noRoute, rejected] = await probeIn(ns, [{ address: '2001:db8::1', port: 443 }, { address: '::1', port: 9443 }]);
+    expect(noRoute?.failure).toEqual({ code: 'TCP_UNREACHABLE', detail: 'no route to the address (ENETUNREACH)', errno: 'ENETUNREACH', noRouteHere: true });
+    expect(rejected?.failure).toEqual({ code: 'TCP_UNREACHABLE', detail: 'no route to the address (ENETUNREACH)', errno: 'ENETUNREACH', noRouteHere: false });
+  });
+
+  it('with IPv6 disabled on the machine, every IPv6 address is "no route here"', async () => {
+    const disabled = createNetNamespace('');
+    try {
+      for (const setting of ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.lo.disable_ipv6=1']) execFileSync('ip', ['netns', 'exec', disabled.name, 'sysctl', '-qw', setting]);
+      const evidence = await probeIn(disabled, [{ address: '2001:db8::1', port: 443 }, { address: '::1', port: 443 }]);
+      expect(evidence.map((e) => e.failure)).toEqual([
+        { code: 'TCP_UNREACHABLE', detail: 'no route to the address (EADDRNOTAVAIL)', errno: 'EADDRNOTAVAIL', noRouteHere: true },
+        { code: 'TCP_UNREACHABLE', detail: 'no route to the address (EADDRNOTAVAIL)', errno: 'EADDRNOTAVAIL', noRouteHere: true },
+      ]);
+    } finally {
+      disabled.remove();
+    }
+  });
 
   it('auto: an IPv6 address with no route is skipped, one refused while IPv4 connects warns; exit 0', async () => {
     const run = await preflightInNamespace(['noroute.lab.test', 'refused.lab.test'], 'dns,tcp', []);
