@@ -66,6 +66,7 @@ interface Settings {
   caPems: string[];
   expectedIssuers: string[];
   concurrency: number | undefined;
+  ipFamily: IpFamily | undefined;
   limits: Partial<Limits>;
   endpoints: EndpointTemplate[];
 }
@@ -84,7 +85,6 @@ type Fail = (reason: string) => never;
 export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
   const cwd = options.cwd ?? process.cwd();
   const checks = parseChecks(options.only);
-  const ipFamily = parseIpFamily(options.ipFamily);
   const layers = await readLayers(options, cwd);
   const merged = [...layers.map((layer) => layer.settings), await commandLineSettings(options, cwd)].reduce(mergeSettings);
   const top = layers[layers.length - 1];
@@ -108,7 +108,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
       agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
       env: options.env ?? process.env,
     }),
-    ipFamily,
+    ipFamily: merged.ipFamily ?? 'auto',
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
   };
 }
@@ -157,6 +157,7 @@ async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: st
     caPems: unique(caPems.flat()),
     expectedIssuers: unique(file.trust?.expectedIssuers ?? []),
     concurrency: file.concurrency,
+    ipFamily: file.ipFamily,
     limits: file.limits ?? {},
     endpoints: (file.endpoints ?? []).map((entry, index) =>
       endpointTemplate(entry, (reason, key) => at(key === undefined ? ['endpoints', index] : ['endpoints', index, key], reason))),
@@ -177,6 +178,7 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
     caPems: unique(caPems.flat()),
     expectedIssuers: [],
     concurrency: options.concurrency === undefined ? undefined : positiveInteger(options.concurrency, '--concurrency', 'operations'),
+    ipFamily: parseIpFamily(options.ipFamily),
     limits: {},
     endpoints: [],
   };
@@ -197,6 +199,7 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     caPems: unique([...earlier.caPems, ...later.caPems]),
     expectedIssuers: unique([...earlier.expectedIssuers, ...later.expectedIssuers]),
     concurrency: later.concurrency ?? earlier.concurrency,
+    ipFamily: later.ipFamily ?? earlier.ipFamily,
     limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
   };
@@ -386,8 +389,8 @@ function parseChecks(only: string | undefined): CheckKind[] {
   return CHECK_KINDS.filter((kind) => names.includes(kind));
 }
 
-function parseIpFamily(text: string | undefined): IpFamily {
-  if (text === undefined) return 'auto';
+function parseIpFamily(text: string | undefined): IpFamily | undefined {
+  if (text === undefined) return undefined;
   const family = IP_FAMILIES.find((candidate) => String(candidate) === text.trim());
   if (family === undefined) usage(`--ip-family "${text}": expected ${IP_FAMILIES.join(', ')}`);
   return family;

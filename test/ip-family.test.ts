@@ -30,6 +30,22 @@ describe('--ip-family on the command line', () => {
     expect(run.stderr).toBe('preflight: --ip-family "5": expected auto, 4, 6\n');
     expect(run.stdout).toBe('');
   });
+  it('a config file may set ipFamily; the command line wins; any other value names the file and line', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'preflight-ipfamily-config-'));
+    try {
+      const config = (name: string, text: string) => {
+        writeFileSync(path.join(dir, name), `extends: entra-cloud-sync\n${text}`);
+        return name;
+      };
+      expect((await loadPlan({ cwd: dir, resolvers: ['127.0.0.1'], config: config('four.yaml', 'ipFamily: 4\n') })).ipFamily).toBe(4);
+      expect((await loadPlan({ cwd: dir, resolvers: ['127.0.0.1'], config: config('auto.yaml', 'ipFamily: auto\n') })).ipFamily).toBe('auto');
+      expect((await loadPlan({ cwd: dir, resolvers: ['127.0.0.1'], config: 'four.yaml', ipFamily: '6' })).ipFamily).toBe(6);
+      await expect(loadPlan({ cwd: dir, resolvers: ['127.0.0.1'], config: config('bad.yaml', 'resolvers: ["127.0.0.1"]\nipFamily: ipv4\n') }))
+        .rejects.toThrow(new UsageError('bad.yaml:3: ipFamily: must be one of auto, 4, 6'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('selectAddresses: the addresses --ip-family leaves to connect to', () => {
