@@ -81,6 +81,12 @@ describe('installed from the tarball into an empty folder, offline', () => {
     expect(run.stdout.trim()).toBe(version);
   });
 
+  it('npx --no -- egress-preflight runs the installed bin (as the README\'s CI snippets do), never a registry package', () => {
+    const run = spawnSync('npx', ['--no', '--', 'egress-preflight', '--version'], { cwd: consumer, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS, env: npmEnv });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(version);
+  });
+
   it('the preflight bin name stays, for existing scripts', () => {
     const run = bin('preflight', ['--version']);
     expect(run.status).toBe(0);
