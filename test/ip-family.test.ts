@@ -10,7 +10,7 @@ import { loadPlan } from '../config/load.js';
 import { UsageError } from '../config/errors.js';
 import type { RunDocument } from '../model/result.js';
 import type { TcpEvidence } from '../probes/tcp.js';
-import type { Verdict } from '../specs/check-run.js';
+import { makeResult, skippedFor, type Verdict } from '../specs/check-run.js';
 import { judgeIpv6Fallback, selectAddresses } from '../specs/checks/ip-family.js';
 import { judgeTcp } from '../specs/checks/tcp.js';
 import { cliPath, runPreflight } from './support/cli.js';
@@ -110,6 +110,11 @@ describe('judgeIpv6Fallback: an IPv6 failure under --ip-family auto', () => {
   it('another failure with no IPv4 that connects: the failure stands', () => {
     expect(judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, ['fail'])).toEqual(refused.verdict);
     expect(judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, [])).toEqual(refused.verdict);
+  });
+  it('the tls check after a warned IPv6 tcp check says it warned, not that it failed', () => {
+    const subject = (check: 'tcp' | 'tls') => ({ id: `${check}:a.example@[::1]:443`, check, host: 'a.example', address: '::1', port: 443, url: null });
+    const tcp = makeResult(subject('tcp'), judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, ['pass']), 0, {});
+    expect(skippedFor(subject('tls'), tcp)).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: tcp check warned (TCP_REFUSED)' });
   });
   it('IPv4 failures and passes are left as they are', () => {
     const v4 = failed('192.0.2.1', { code: 'TCP_REFUSED', detail: 'refused', errno: 'ECONNREFUSED', noRouteHere: false });
