@@ -1,34 +1,15 @@
 #!/usr/bin/env node
 // The preflight command line: parse, plan, run the specs, write the reports, exit with the contract's code.
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../config/errors.js';
-import { CHECK_KINDS } from '../model/codes.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
-import { EXIT_INTERNAL, executeRun, type RunOptions } from './execute.js';
+import { EXIT_INTERNAL, executeRun } from './execute.js';
+import { runOptions, toRunOptions } from './run-options.js';
+import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
 
 const EXIT_USAGE = 2;
-
-
-function runOptions<T>(argv: Argv<T>) {
-  return argv
-    .option('profile', { alias: 'p', type: 'string', describe: 'built-in profile (see `preflight profiles`)' })
-    .option('config', { alias: 'c', type: 'string', describe: 'YAML or JSON config file; it may `extends:` a profile' })
-    .option('resolver', { type: 'string', array: true, describe: 'DNS server HOST[:PORT], repeatable; IPv6 as [::1]:53 (default: /etc/resolv.conf)' })
-    .option('port-map', { type: 'string', array: true, describe: 'connect to other ports: 443=8443,80=8080' })
-    .option('var', { type: 'string', array: true, describe: 'fill {KEY} in endpoint host names: KEY=VALUE, repeatable' })
-    .option('ca-file', { type: 'string', array: true, describe: 'PEM certificates accepted as expected trust anchors' })
-    .option('proxy', { type: 'string', describe: 'explicit HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)' })
-    .option('no-proxy', { type: 'boolean', describe: 'ignore proxy settings from the environment' })
-    .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config" })
-    .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
-    .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
-    .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
-    .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
-    .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
-    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
-}
 
 /** Options whose value may be `-` (stdout), which yargs would otherwise take for an unknown positional. */
 const STDOUT_CAPABLE = new Set(['--json', '--junit']);
@@ -85,28 +66,6 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
-
-function toRunOptions(args: ParsedRunArgs): RunOptions {
-  return {
-    profile: args.profile,
-    config: args.config,
-    resolvers: args.resolver,
-    portMap: args['port-map'],
-    vars: args.var,
-    caFiles: args['ca-file'],
-    proxy: args.proxy,
-    noProxy: args['no-proxy'],
-    agentConfig: args['agent-config'],
-    only: args.only,
-    timeout: args.timeout,
-    concurrency: args.concurrency,
-    ipFamily: args['ip-family'],
-    json: args.json,
-    junit: args.junit,
-  };
-}
-
 function formatProfiles(): string {
   return listProfiles().map((profile) => {
     const lines = profile.endpoints.map((e) => `    ${e}`);
@@ -126,7 +85,9 @@ export function reportFatal(error: unknown): number {
   return EXIT_INTERNAL;
 }
 
+tolerateClosedReaders();
+// Not process.exit() at once: a report still in the pipe to a slow reader would be cut off.
 main(hideBin(process.argv)).then(
-  (code) => process.exit(code),
-  (error: unknown) => process.exit(reportFatal(error)),
+  (code) => exitWhenFlushed(code),
+  (error: unknown) => exitWhenFlushed(reportFatal(error)),
 );

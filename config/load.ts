@@ -7,9 +7,10 @@ import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
-import { IP_FAMILIES, type Expectation, type IpFamily, type Limits, type PlannedEndpoint, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
+import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
+import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
-import { parseConfig, type ConfigFile, type EndpointDetails, type EndpointEntry, type Locate } from './parse-config.js';
+import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 
 export interface PlanOptions {
@@ -46,14 +47,6 @@ const DEFAULT_CONCURRENCY = 256;
 const DEFAULT_CRL_MAX_BYTES = 20 * 1024 * 1024;
 const RESOLV_CONF = '/etc/resolv.conf';
 
-/** An endpoint checked and normalised, its host still holding {placeholders}: vars are known only after merging. */
-interface EndpointTemplate extends Omit<PlannedEndpoint, 'host' | 'url' | 'hostOrigin' | 'missingVars'> {
-  host: string;
-  /** For the url form: what goes around the host when the URL is put back together. */
-  url: { scheme: string; rest: string } | null;
-  sample: string | null;
-}
-
 /** What one source (a profile, a config file, the command line) contributes; undefined: it says nothing. */
 interface Settings {
   resolvers: ResolverAddress[] | undefined;
@@ -61,6 +54,8 @@ interface Settings {
   proxy: { text: string; file: string } | undefined;
   portMap: Map<string, number>;
   vars: Map<string, string>;
+  /** Every var this source sets, with how to complain when no endpoint has its placeholder. */
+  varOrigins: VarOrigin[];
   sinkholes: string[];
   timeouts: Partial<Timeouts>;
   caPems: string[];
@@ -82,6 +77,11 @@ interface Layer {
 
 type Fail = (reason: string) => never;
 
+interface VarOrigin {
+  name: string;
+  fail: Fail;
+}
+
 export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
   const cwd = options.cwd ?? process.cwd();
   const checks = parseChecks(options.only);
@@ -91,6 +91,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
   if (merged.endpoints.length === 0) {
     throw new UsageError(`${top?.label ?? 'config'}: no endpoints to check (add endpoints: or extends: a profile)`);
   }
+  refuseUnusedVars(merged.endpoints, merged.varOrigins);
   return {
     profile: layers.find((layer) => layer.profile !== null)?.profile ?? basename(top?.label ?? 'config'),
     checks,
@@ -151,6 +152,7 @@ async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: st
     proxy: file.proxy === undefined ? undefined : { text: file.proxy, file: label, ...checkedProxy(file.proxy, at) },
     portMap: new Map(Object.entries(file.portMap ?? {})),
     vars: new Map(Object.entries(file.vars ?? {})),
+    varOrigins: Object.keys(file.vars ?? {}).map((name) => ({ name, fail: (reason: string) => at(['vars', name], reason) })),
     sinkholes: (file.sinkholes ?? []).map((address, index) =>
       isIP(address) !== 0 ? address : at(['sinkholes', index], `"${address}" is not an IP address`)),
     timeouts: file.timeouts ?? {},
@@ -173,6 +175,7 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
     proxy: undefined, // --proxy goes straight to resolveProxy, which ranks it first
     portMap: new Map((options.portMap ?? []).flatMap(parsePortMap)),
     vars: new Map((options.vars ?? []).map(parseVar)),
+    varOrigins: (options.vars ?? []).map((text) => ({ name: parseVar(text)[0], fail: (reason: string) => usage(`--var ${text}: ${reason}`) })),
     sinkholes: [],
     timeouts: timeout === undefined ? {} : { dns: timeout, connect: timeout, tls: timeout, http: timeout },
     caPems: unique(caPems.flat()),
@@ -194,6 +197,7 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     proxy: later.proxy ?? earlier.proxy,
     portMap: new Map([...earlier.portMap, ...later.portMap]),
     vars: new Map([...earlier.vars, ...later.vars]),
+    varOrigins: [...earlier.varOrigins, ...later.varOrigins],
     sinkholes: unique([...earlier.sinkholes, ...later.sinkholes]),
     timeouts: { ...earlier.timeouts, ...later.timeouts },
     caPems: unique([...earlier.caPems, ...later.caPems]),
@@ -202,100 +206,6 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     ipFamily: later.ipFamily ?? earlier.ipFamily,
     limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Endpoints
-
-const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g;
-/** http(s)://HOST[:PORT][/path…], the host possibly with {placeholders} or a bracketed IPv6 literal. */
-const URL_SHAPE = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^/?#:@[\]]+)((?::\d*)?(?:[/?#].*)?)$/i;
-const HOST_NAME = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
-
-function endpointTemplate(entry: EndpointEntry, fail: (reason: string, key?: string) => never): EndpointTemplate {
-  const shape = 'url' in entry ? urlShape(entry.url, entry.expect, fail) : hostShape(entry.host, entry.ports, entry.expect, fail);
-  checkHost(shape.host, 'url' in entry ? 'url' : 'host', entry, fail);
-  return {
-    ...shape,
-    purpose: entry.purpose ?? null,
-    source: entry.source ?? null,
-    tags: entry.tags ?? [],
-    wildcard: entry.wildcard ?? null,
-    sample: entry.sample ?? null,
-  };
-}
-
-type EndpointShape = Pick<EndpointTemplate, 'host' | 'url' | 'ports' | 'tlsPorts' | 'expect'>;
-
-function urlShape(url: string, expect: Expectation | undefined, fail: (reason: string, key?: string) => never): EndpointShape {
-  const match = URL_SHAPE.exec(url);
-  if (match === null) return fail('url must be http:// or https://, a host and an optional port and path (no credentials)', 'url');
-  const [, scheme = '', hostPart = '', rest = ''] = match;
-  let parsed: URL;
-  try {
-    parsed = new URL(`${scheme}://${hostPart.replace(PLACEHOLDER, 'x')}${rest}`);
-  } catch {
-    return fail(`"${url}" is not a valid URL`, 'url');
-  }
-  const https = parsed.protocol === 'https:';
-  const port = parsed.port === '' ? (https ? 443 : 80) : Number(parsed.port);
-  if (port < 1) fail('url port must be 1-65535', 'url');
-  if (https && expect !== undefined && expect !== 'tls') fail(`expect: ${expect} needs an http:// URL (https gets the tls check)`, 'expect');
-  if (!https && expect === 'tls') fail('expect: tls needs an https:// URL', 'expect');
-  return {
-    host: hostPart.replace(/^\[(.*)\]$/, '$1'),
-    url: { scheme, rest },
-    ports: [port],
-    tlsPorts: https ? [port] : [],
-    expect: expect ?? (https ? 'tls' : parsed.pathname.toLowerCase().endsWith('.crl') ? 'crl' : 'http'),
-  };
-}
-
-function hostShape(host: string, ports: number[], expect: Expectation | undefined, fail: (reason: string, key?: string) => never): EndpointShape {
-  if (expect !== undefined && expect !== 'tls') fail(`expect: ${expect} needs a url (host + ports may only say tls)`, 'expect');
-  // Only 443 is taken for TLS by default: other ports (5671 AMQP, 8080) say so with expect: tls.
-  return { host, url: null, ports, tlsPorts: expect === 'tls' ? ports : ports.filter((port) => port === 443), expect: null };
-}
-
-function checkHost(host: string, hostKey: string, entry: EndpointDetails, fail: (reason: string, key?: string) => never): void {
-  const probe = host.replace(PLACEHOLDER, 'x');
-  if (/[{}]/.test(probe)) fail(`"${host}": a placeholder is {name}, the name a letter then letters, digits, '-' or '_'`, hostKey);
-  if (!HOST_NAME.test(probe) && isIP(probe) === 0) fail(`"${host}" is not a host name or IP address`, hostKey);
-  if (entry.wildcard !== undefined) {
-    const suffix = entry.wildcard.slice(1).toLowerCase();
-    if (!host.toLowerCase().endsWith(suffix)) fail(`host "${host}" is not under ${entry.wildcard}`, 'wildcard');
-    if (entry.sample !== undefined && !entry.sample.toLowerCase().endsWith(suffix)) {
-      fail(`sample "${entry.sample}" is not under ${entry.wildcard}`, 'sample');
-    }
-  }
-  if (entry.sample !== undefined && placeholdersOf(host).length === 0) {
-    fail('sample only applies to a host with a {placeholder}', 'sample');
-  }
-}
-
-function placeholdersOf(host: string): string[] {
-  return unique([...host.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''));
-}
-
-function planEndpoint(template: EndpointTemplate, vars: Map<string, string>): PlannedEndpoint {
-  const { url, sample, ...rest } = template;
-  const placeholders = placeholdersOf(template.host);
-  const missingVars = placeholders.filter((name) => !vars.has(name));
-  let host = template.host;
-  let hostOrigin: PlannedEndpoint['hostOrigin'] = placeholders.length === 0 ? 'literal' : 'placeholder';
-  if (missingVars.length === 0) {
-    host = template.host.replace(PLACEHOLDER, (whole, name: string) => vars.get(name) ?? whole);
-  } else if (sample !== null) {
-    host = sample;
-    hostOrigin = 'sample';
-  }
-  return {
-    ...rest,
-    host,
-    url: url === null ? null : `${url.scheme}://${isIPv6(host) ? `[${host}]` : host}${url.rest}`,
-    hostOrigin,
-    missingVars: hostOrigin === 'sample' ? [] : missingVars,
   };
 }
 

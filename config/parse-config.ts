@@ -30,6 +30,7 @@ export interface EndpointDetails {
   purpose?: string;
   source?: string;
   tags?: string[];
+  optional?: boolean;
   expect?: Expectation;
   wildcard?: string;
   sample?: string;

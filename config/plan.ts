@@ -72,8 +72,13 @@ export interface ProxyPlan {
 export type Expectation = 'tls' | 'http' | 'crl' | 'ocsp';
 
 export interface PlannedEndpoint {
-  /** Host name to resolve and connect to, placeholders filled. */
+  /**
+   * Host name to resolve and connect to, placeholders filled: an IP literal (IPv6 without brackets, never sent to
+   * DNS) or a name in its ASCII form (an internationalised name as punycode).
+   */
   host: string;
+  /** The Unicode form of a punycode host (e.g. "bücher.example"), shown beside it; null otherwise. */
+  unicodeHost: string | null;
   /** Ports as the endpoint names them; the port map applies when connecting. */
   ports: number[];
   /** Ports on which a TLS handshake is due. */
@@ -86,6 +91,8 @@ export interface PlannedEndpoint {
   source: string | null;
   /** Free-form tags, e.g. that a source dropped this entry. */
   tags: string[];
+  /** The source documents the endpoint as optional: failures of checks only it asks for are warnings. */
+  optional: boolean;
   /** Set when this concrete host stands in for a wildcard rule of the source (e.g. "*.msappproxy.net"). */
   wildcard: string | null;
   /** How the host was chosen for a wildcard: a placeholder the user filled, or a documented sample host. */

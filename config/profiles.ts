@@ -79,7 +79,8 @@ function describeEndpoint(endpoint: Record<string, unknown>): string {
   const target = text(endpoint['url']) ?? `${text(endpoint['host']) ?? '?'}:${ports}`;
   const sample = text(endpoint['sample']);
   const tags = Array.isArray(endpoint['tags']) ? endpoint['tags'].map(String) : [];
-  const notes = [text(endpoint['wildcard']), sample === undefined ? undefined : `sample ${sample}`, ...tags]
+  const optional = endpoint['optional'] === true ? 'optional' : undefined;
+  const notes = [optional, text(endpoint['wildcard']), sample === undefined ? undefined : `sample ${sample}`, ...tags]
     .filter((note) => note !== undefined);
   const purpose = text(endpoint['purpose']) ?? '';
   return `${target}  ${purpose}${notes.length > 0 ? ` [${notes.join('; ')}]` : ''}`;

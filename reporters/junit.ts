@@ -1,5 +1,6 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
+import type { FailOnKind } from '../model/fail-on.js';
 import type { CheckResult, Evidence, RunDocument } from '../model/result.js';
 import { groupByHost, oneLine, xmlSafe } from './text.js';
 
@@ -13,8 +14,9 @@ const EVIDENCE_SUMMARY_MAX = 160;
 /**
  * The `--junit` report (shared/interface.md, "JUnit"): one testsuite per endpoint host, one testcase per result.
  * Valid against the Jenkins JUnit schema (test/fixtures/jenkins-junit-10.xsd) whatever text certificates and servers sent.
+ * `options.failOn`: which statuses fail the run (--fail-on), for how warnings are shown.
  */
-export function renderJunit(doc: RunDocument): string {
+export function renderJunit(doc: RunDocument, options: { failOn?: readonly FailOnKind[] } = {}): string {
   // A builder of our own: the package's default instance is shared by every caller in the process.
   const report = packageBuilder.newBuilder().name('egress-preflight');
   const skipMessages: string[] = [];

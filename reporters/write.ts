@@ -1,46 +1,41 @@
+// Writing the reports at the end of a run. Whether the targets can be written is checked before the run
+// (targets.ts); what can still go wrong here (a full disk) does not stop the other reports.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
+import { DEFAULT_FAIL_ON, type FailOnKind } from '../model/fail-on.js';
 import type { RunDocument } from '../model/result.js';
 import { renderJson } from './json.js';
+import { reason, STDOUT, type ReportTargets } from './targets.js';
 
-type Render = (doc: RunDocument) => string;
+export { STDOUT, type ReportTargets } from './targets.js';
 
-/** junit-report-builder costs more start-up than the rest of the CLI together: loaded only when asked for. */
-async function renderJunit(doc: RunDocument): Promise<string> {
-  return (await import('./junit.js')).renderJunit(doc);
+/** What the renderers may need beyond the document: which statuses count against the run (`--fail-on`). */
+export interface ReportOptions {
+  failOn: readonly FailOnKind[];
 }
 
-/** Files to write each report to (`--json`, `--junit`); `-` means stdout. */
-export interface ReportTargets {
-  json?: string;
-  junit?: string;
+type Render = (doc: RunDocument, options: ReportOptions) => string | Promise<string>;
+
+/** junit-report-builder costs more start-up than the rest of the CLI together: loaded only when asked for. */
+async function renderJunit(doc: RunDocument, options: ReportOptions): Promise<string> {
+  return (await import('./junit.js')).renderJunit(doc, options);
 }
 
 export interface ReportIo {
   stdout: (text: string) => void;
 }
 
-export const STDOUT = '-';
-
-/** Checked before the run, so that a command line that cannot be honoured fails before any probe. */
-export function validateReportTargets(targets: ReportTargets): void {
-  // Two documents one after the other on stdout would be neither valid JSON nor valid XML.
-  if (targets.json === STDOUT && targets.junit === STDOUT) {
-    throw new UsageError('only one of --json and --junit can write to stdout (-)');
-  }
-}
-
 /** Writes every report it can; a report that cannot be written does not stop the others. Throws the first failure after. */
-export async function writeReports(doc: RunDocument, targets: ReportTargets, io: ReportIo): Promise<void> {
-  validateReportTargets(targets);
-  const reports = [
+export async function writeReports(doc: RunDocument, targets: ReportTargets, io: ReportIo, options: ReportOptions = { failOn: DEFAULT_FAIL_ON }): Promise<void> {
+  const reports: Array<{ target: string | undefined; render: Render }> = [
     { target: targets.json, render: renderJson },
     { target: targets.junit, render: renderJunit },
-  ].flatMap(({ target, render }) => (target === undefined ? [] : [{ target, render: render as Render | typeof renderJunit }]));
+  ];
   const failures: unknown[] = [];
   for (const { target, render } of reports) {
-    const text = await render(doc);
+    if (target === undefined) continue;
+    const text = await render(doc, options);
     if (target === STDOUT) io.stdout(text);
     else await writeReportFile(target, text).catch((error: unknown) => failures.push(error));
   }
@@ -54,13 +49,6 @@ async function writeReportFile(file: string, text: string): Promise<void> {
   } catch (error) {
     throw new UsageError(`cannot write ${file}: ${reason(error)}`);
   }
-}
-
-/** Node's "EACCES: permission denied, open '/x/report.xml'" names the file again: keep "permission denied (EACCES)". */
-function reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const errno = /^([A-Z]+): ([^,]+),/.exec(error.message);
-  return errno ? `${errno[2]} (${errno[1]})` : error.message;
 }
 
 /**

@@ -9,7 +9,7 @@ import { addressTargets, tcpCheck, tcpPorts } from './checks/tcp.js';
 export function startAllChecks(run: CheckRun): void {
   if (run.wants('proxy')) void proxyCheck(run);
   for (const host of run.hosts) {
-    if (run.wants('dns')) void dnsCheck(run, host);
+    if (run.wants('dns') && !host.ipLiteral) void dnsCheck(run, host);
     if (run.wants('tcp')) void addressTargets(run, host, tcpPorts(run, host)).then((targets) => targets.map((t) => tcpCheck(run, t)));
   }
   if (run.wants('http')) for (const url of httpUrlsOf(run)) void httpCheck(run, url);

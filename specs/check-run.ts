@@ -1,9 +1,11 @@
 // What the specs share in one run: the plan, the observations, the hosts to check, and every check's result
 // memoized by id so that a check another check depends on (tcp on dns) is judged once.
+import { isIP } from 'node:net';
 import type { PlannedEndpoint, RunPlan } from '../config/plan.js';
 import type { CheckKind, Code, Status } from '../model/codes.js';
 import type { CheckResult, Evidence } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
+import { endpointsOf, qualifiedResult, unfilledResult } from './subject-endpoints.js';
 
 /** One host as the checks see it: the union of every endpoint that names it. */
 export interface HostPlan {
@@ -13,6 +15,8 @@ export interface HostPlan {
   endpoints: PlannedEndpoint[];
   /** Placeholders no --var filled: nothing about this host can be probed. */
   missingVars: string[];
+  /** The host is an IP literal: connected to as it is, never sent to DNS (no dns check). */
+  ipLiteral: boolean;
 }
 
 export class CheckRun {
@@ -27,12 +31,18 @@ export class CheckRun {
     return this.plan.checks.includes(kind);
   }
 
-  /** The result of check `id`, judged once per run. */
-  once(id: string, judge: () => Promise<CheckResult>): Promise<CheckResult> {
-    let pending = this.results.get(id);
+  /**
+   * The result of the check on `subject`, judged once per run. Every result is made here, so what the endpoints
+   * behind a subject change about it (unfilled placeholders, optional endpoints, Unicode names) applies to every
+   * kind alike, and an unfilled placeholder is never probed.
+   */
+  once(subject: ResultSubject, judge: () => Promise<CheckResult>): Promise<CheckResult> {
+    let pending = this.results.get(subject.id);
     if (!pending) {
-      pending = judge();
-      this.results.set(id, pending);
+      const owners = endpointsOf(subject, this.plan.endpoints);
+      const unfilled = unfilledResult(subject, owners, this.plan.endpoints);
+      pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => qualifiedResult(result, owners));
+      this.results.set(subject.id, pending);
     }
     return pending;
   }
@@ -41,7 +51,8 @@ export class CheckRun {
 function groupByHost(endpoints: readonly PlannedEndpoint[]): HostPlan[] {
   const byHost = new Map<string, HostPlan>();
   for (const endpoint of endpoints) {
-    const entry = byHost.get(endpoint.host) ?? { host: endpoint.host, ports: [], tlsPorts: [], endpoints: [], missingVars: [] };
+    const entry = byHost.get(endpoint.host)
+      ?? { host: endpoint.host, ports: [], tlsPorts: [], endpoints: [], missingVars: [], ipLiteral: isIP(endpoint.host) !== 0 };
     entry.endpoints.push(endpoint);
     entry.ports = union(entry.ports, endpoint.ports);
     entry.tlsPorts = union(entry.tlsPorts, endpoint.tlsPorts);
@@ -69,12 +80,22 @@ export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs:
   return { ...subject, ...verdict, remediation: verdict.remediation ?? '', durationMs, evidence };
 }
 
-/** A check that did not run because `prerequisite` did not pass: never shown as passed. */
+/**
+ * A check that did not run because `prerequisite` did not pass: never shown as passed. Its message carries the
+ * prerequisite's own message, because under `--only` the prerequisite's result is not in the report to read.
+ */
 export function skippedFor(subject: ResultSubject, prerequisite: CheckResult | string): CheckResult {
-  const why = typeof prerequisite === 'string' ? prerequisite : `${prerequisite.check} check ${{ skip: 'was skipped', warn: 'warned', fail: 'failed', pass: 'passed' }[prerequisite.status]} (${prerequisite.code})`;
-  return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: ${why}` }, 0, {
-    prerequisite: typeof prerequisite === 'string' ? prerequisite : prerequisite.id,
-  });
+  if (typeof prerequisite === 'string') return skipped(subject, prerequisite, { prerequisite });
+  const outcome = { skip: 'was skipped', warn: 'did not pass', fail: 'failed', pass: 'passed' }[prerequisite.status];
+  // A skipped prerequisite's message starts "not run: " itself: said once is enough.
+  const its = prerequisite.message.replace(/^not run: /, '');
+  return skipped(subject, `${prerequisite.check} ${outcome}: ${its}`, { prerequisite: prerequisite.id, prerequisiteCode: prerequisite.code });
+}
+
+function skipped(subject: ResultSubject, why: string, evidence: Evidence): CheckResult {
+  // One line: a prerequisite's message may quote server text.
+  const message = `not run: ${why}`.replace(/\s+/g, ' ').trim();
+  return makeResult(subject, { status: 'skip', code: 'SKIPPED_PREREQUISITE', message }, 0, evidence);
 }
 
 /** "203.0.113.7:443", noting a port-map redirection so the report never hides where it connected. */

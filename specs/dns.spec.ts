@@ -6,5 +6,5 @@ import { checkRun, checkTest } from './support.js';
 const run = checkRun();
 
 describe.concurrent('dns', () => {
-  for (const host of run.hosts) checkTest(`dns:${host.host}`, () => dnsCheck(run, host));
+  for (const host of run.hosts.filter((h) => !h.ipLiteral)) checkTest(`dns:${host.host}`, () => dnsCheck(run, host));
 });

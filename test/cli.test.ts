@@ -67,12 +67,20 @@ describe('bad input: exit 2 with one clear line', () => {
     expectUsageError(await preflight(['--json', '-', '--junit', '-', '--resolver', '127.0.0.1']), /only one of --json and --junit can write to stdout/);
   });
   it('a report that cannot be written: the others are, the summary shows, then exit 2 naming it', async () => {
+    // /dev/full passes the checks made before the run (it exists and is writable) and fails at write time.
     const config = file('unwritable.yaml', 'endpoints:\n  - host: nowhere.lab.test\n    ports: [443]\n');
     const json = path.join(work, 'written.json');
-    const run = await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'dns', '--junit', '/proc/no-such-dir/out.xml', '--json', json]);
-    expectUsageError(run, /^preflight: cannot write \/proc\/no-such-dir\/out\.xml: /);
+    const run = await preflight(['-c', config, '--resolver', '127.0.0.1:9', '--only', 'dns', '--junit', '/dev/full', '--json', json]);
+    expectUsageError(run, /^preflight: cannot write \/dev\/full: no space left on device \(ENOSPC\)$/);
     expect((JSON.parse(readFileSync(json, 'utf8')) as RunDocument).results).toHaveLength(1);
     expect(run.stdout).toMatch(/^0 passed, 1 failed, 0 warned, 0 skipped$/m);
+  });
+  it('a report path under /proc ends in exit 2 naming it, never a hang', async () => {
+    const run = await preflight(['-c', file('proc.yaml', 'endpoints:\n  - host: nowhere.lab.test\n    ports: [443]\n'), '--resolver', '127.0.0.1:9', '--only', 'dns', '--junit', '/proc/no-such-dir/out.xml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    // Refused before the run where this user cannot write under /proc; else at write time, without the mkdir spin.
+    expect(run.stderr).toMatch(/^preflight: (cannot write |--junit )\/proc\/no-such-dir\/out\.xml: /);
   });
   it('an unknown check kind in --only', async () => {
     expectUsageError(await preflight(['--only', 'dns,ping', '--resolver', '127.0.0.1']), /ping/);
@@ -145,7 +153,11 @@ describe('a run against lab fixtures', () => {
     ]);
     expect(byId.get(`tcp:up.lab.test@${up}:443`)).toMatchObject({ status: 'pass', code: 'TCP_OK', address: up, port: 443 });
     expect(byId.get(`tcp:down.lab.test@${down}:443`)).toMatchObject({ status: 'fail', code: 'TCP_REFUSED' });
-    expect(byId.get('tcp:gone.lab.test:443')).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: dns check failed (DNS_NXDOMAIN)' });
+    expect(byId.get('tcp:gone.lab.test:443')).toMatchObject({
+      status: 'skip', code: 'SKIPPED_PREREQUISITE',
+      message: `not run: dns failed: gone.lab.test does not exist (NXDOMAIN) (resolver 127.0.0.1:${dns.port})`,
+      evidence: { prerequisite: 'dns:gone.lab.test', prerequisiteCode: 'DNS_NXDOMAIN' },
+    });
     expect(doc.summary).toEqual({ total: 6, passed: 3, failed: 2, warned: 0, skipped: 1 });
     expect(validateJunit(junit)).toBe('');
     expect(run.stdout).toMatch(/^3 passed, 2 failed, 0 warned, 1 skipped$/m);
@@ -252,7 +264,8 @@ describe('preflight lab', () => {
   it('runs the default profile against the lab network: faults reported as built, JUnit valid', async () => {
     const json = path.join(work, 'lab.json');
     const junit = path.join(work, 'lab.xml');
-    const run = await preflight(['lab', '--json', json, '--junit', junit]);
+    // A longer deadline than the lab's 2 s: on a loaded machine a handshake can take longer; no fault is a timeout.
+    const run = await preflight(['lab', '--timeout', '15000', '--json', json, '--junit', junit]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('every simulated fault was reported as built');
     expect(run.code).toBe(0);
@@ -264,5 +277,5 @@ describe('preflight lab', () => {
     expect(doc.results.find((r) => r.id === 'crl:http://crl3.digicert.com/DigiCertGlobalRootG2.crl')).toMatchObject({ status: 'pass', code: 'CRL_OK' });
     expect(doc.results.some((r) => r.code === 'TLS_CERT_REVOKED')).toBe(true);
     expect(validateJunit(junit)).toBe('');
-  });
+  }, 120_000);
 });

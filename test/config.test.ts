@@ -49,7 +49,7 @@ describe('built-in profiles', () => {
     expect(result.resolvers).toEqual([{ host: '192.0.2.53', port: 53 }]);
     expect(result.endpoints.map((endpoint) => endpoint.host)).toContain('login.windows.net');
     const optional = endpointFor(result.endpoints, '*.msappproxy.net', 8080);
-    expect(optional?.tags).toContain('optional');
+    expect(optional).toMatchObject({ optional: true, tags: [], purpose: 'agent status every 10 minutes over port 8080 when 443 is unavailable' });
   });
 
   it('marks exactly one profile as the default', () => {
@@ -218,11 +218,17 @@ describe('config files', () => {
   });
 
   it('lets --profile replace the profile a config extends', async () => {
-    const config = file('site.yaml', 'extends: entra-private-network-connector\nvars: { tenant: contoso }\n');
+    const config = file('site.yaml', 'extends: entra-private-network-connector\nvars: { namespace: corpbus }\n');
     const result = await plan({ config, profile: 'entra-connect-health' });
     const health = await plan({ profile: 'entra-connect-health' });
     expect(result.profile).toBe('entra-connect-health');
     expect(result.endpoints).toHaveLength(health.endpoints.length);
+    expect(result.endpoints.filter((endpoint) => endpoint.wildcard === '*.servicebus.windows.net').map((endpoint) => endpoint.host))
+      .toEqual(['corpbus.servicebus.windows.net', 'corpbus.servicebus.windows.net']);
+    // A var only the replaced profile used would leave nothing filled: said, at its line.
+    const connector = file('connector-site.yaml', 'extends: entra-private-network-connector\nvars:\n  tenant: contoso\n');
+    expect(await usageMessage(plan({ config: connector, profile: 'entra-connect-health' }))).toBe(
+      'connector-site.yaml:3: vars.tenant: no endpoint has {tenant}; placeholders in this plan: account, aadconnecthealth, namespace, adhybridhealth');
   });
 
   it('reads JSON configs, with line numbers in errors', async () => {
@@ -329,6 +335,139 @@ describe('command-line values', () => {
     expect(await usageMessage(plan({ timeout: 0 }))).toBe('--timeout 0: expected a whole number of milliseconds, at least 1');
     expect(await usageMessage(plan({ concurrency: Number.NaN }))).toBe('--concurrency NaN: expected a whole number of operations, at least 1');
     expect(await usageMessage(plan({ proxy: 'socks5://user:secret@proxy:1080' }))).toBe('--proxy: socks5://user:***@proxy:1080 uses socks5://, but the agents speak plain HTTP to their proxy: use http://');
+  });
+});
+
+describe('optional endpoints', () => {
+  it('reads optional: true, false when not said; tags stay free-form', async () => {
+    const config = file('optional.yaml', [
+      'endpoints:',
+      '  - host: status.lab.test',
+      '    ports: [8080]',
+      '    optional: true',
+      '    tags: [status, optional]',
+      '  - url: https://core.lab.test/',
+    ].join('\n'));
+    const { endpoints } = await plan({ config });
+    expect(endpoints.map(({ host, optional, tags }) => ({ host, optional, tags }))).toEqual([
+      { host: 'status.lab.test', optional: true, tags: ['status', 'optional'] },
+      { host: 'core.lab.test', optional: false, tags: [] },
+    ]);
+    const bad = file('optional-bad.yaml', 'endpoints:\n  - host: status.lab.test\n    ports: [8080]\n    optional: "yes"\n');
+    expect(await usageMessage(plan({ config: bad }))).toBe('optional-bad.yaml:4: endpoints[0].optional: must be true or false');
+  });
+
+  it('cloud sync: 8080 is optional, its 443 twin is not', async () => {
+    const { endpoints } = await plan({ profile: 'entra-cloud-sync' });
+    expect(endpointFor(endpoints, '*.msappproxy.net', 8080)).toMatchObject({ optional: true, ports: [8080] });
+    expect(endpointFor(endpoints, '*.msappproxy.net', 443)).toMatchObject({ optional: false, ports: [443] });
+    expect(endpoints.filter((endpoint) => endpoint.optional)).toHaveLength(1);
+  });
+
+  it('Connect Health: 5671 is optional (it falls back to 443), with a TLS handshake; 443 stays required', async () => {
+    const { endpoints } = await plan({ profile: 'entra-connect-health', vars: ['namespace=corpbus'] });
+    expect(endpointFor(endpoints, '*.servicebus.windows.net', 5671)).toMatchObject({
+      host: 'corpbus.servicebus.windows.net', ports: [5671], tlsPorts: [5671], optional: true,
+      purpose: 'Service Bus over AMQP (5671); the agent falls back to 443 when it is blocked',
+      source: 'entra-docs docs/identity/hybrid/connect/how-to-connect-health-agent-install.md (ms.date 2023-11-06)',
+    });
+    expect(endpointFor(endpoints, '*.servicebus.windows.net', 443)).toMatchObject({ ports: [443], tlsPorts: [443], optional: false });
+  });
+
+  it('shows optional in the profile listing', () => {
+    const sync = listProfiles().find((profile) => profile.name === 'entra-cloud-sync');
+    expect(sync?.endpoints.filter((line) => line.includes('[optional;'))).toEqual([
+      '{tenant}.msappproxy.net:8080  agent status every 10 minutes over port 8080 when 443 is unavailable [optional; *.msappproxy.net; sample autoupdate.msappproxy.net]',
+    ]);
+  });
+});
+
+describe('placeholders and vars', () => {
+  const cloudSyncPlaceholders = 'tenant, namespace, microsoftonline, microsoft, msappproxy-com, windowsazure, cloudwebappproxy';
+
+  it('refuses a --var that no endpoint has a placeholder for, naming those that exist', async () => {
+    expect(await usageMessage(plan({ vars: ['tenant=contoso', 'tenantt=x'] }))).toBe(
+      `--var tenantt=x: no endpoint has {tenantt}; placeholders in this plan: ${cloudSyncPlaceholders}`);
+  });
+
+  it('refuses a vars: key that no endpoint uses, at its line', async () => {
+    const config = file('vars-typo.yaml', [
+      'extends: entra-cloud-sync',
+      'vars:',
+      '  tenant: contoso',
+      '  namepsace: corpbus',
+    ].join('\n'));
+    expect(await usageMessage(plan({ config }))).toBe(
+      `vars-typo.yaml:4: vars.namepsace: no endpoint has {namepsace}; placeholders in this plan: ${cloudSyncPlaceholders}`);
+  });
+
+  it('a typo in a placeholder leaves the right var unused: refused, naming the typo', async () => {
+    const config = file('placeholder-typo.yaml', 'endpoints:\n  - host: "{tenantt}.msappproxy.net"\n    ports: [443]\n');
+    expect(await usageMessage(plan({ config, vars: ['tenant=contoso'] }))).toBe(
+      '--var tenant=contoso: no endpoint has {tenant}; placeholders in this plan: tenantt');
+  });
+
+  it('says "none" when the plan has no placeholder at all', async () => {
+    const config = file('no-placeholders.yaml', 'endpoints:\n  - host: login.windows.net\n    ports: [443]\n');
+    expect(await usageMessage(plan({ config, vars: ['tenant=contoso'] }))).toBe(
+      '--var tenant=contoso: no endpoint has {tenant}; placeholders in this plan: none');
+  });
+
+  it('takes a var for a placeholder of the profile a config extends', async () => {
+    const config = file('vars-extends.yaml', 'extends: entra-connect-health\nvars: { account: corpstore }\n');
+    const { endpoints } = await plan({ config });
+    expect(endpointFor(endpoints, '*.blob.core.windows.net')).toMatchObject({ host: 'corpstore.blob.core.windows.net', missingVars: [] });
+  });
+});
+
+describe('host forms', () => {
+  it('keeps IP literals as hosts (IPv6 without brackets, URL with them)', async () => {
+    const config = file('literals.yaml', [
+      'endpoints:',
+      '  - host: 127.0.0.1',
+      '    ports: [443]',
+      '  - url: https://[::1]:8443/',
+      '  - host: "::1"',
+      '    ports: [80]',
+    ].join('\n'));
+    const { endpoints } = await plan({ config });
+    expect(endpoints.map(({ host, url, ports, unicodeHost }) => ({ host, url, ports, unicodeHost }))).toEqual([
+      { host: '127.0.0.1', url: null, ports: [443], unicodeHost: null },
+      { host: '::1', url: 'https://[::1]:8443/', ports: [8443], unicodeHost: null },
+      { host: '::1', url: null, ports: [80], unicodeHost: null },
+    ]);
+  });
+
+  it('converts internationalised names to punycode and keeps their Unicode form', async () => {
+    const config = file('idn.yaml', [
+      'endpoints:',
+      '  - url: https://bücher.example/katalog',
+      '  - host: Bücher.example',
+      '    ports: [443]',
+      '  - host: "{shop}.bücher.example"',
+      '    ports: [443]',
+      '  - host: xn--bcher-kva.example',
+      '    ports: [80]',
+    ].join('\n'));
+    const { endpoints } = await plan({ config, vars: ['shop=north'] });
+    expect(endpoints.map(({ host, url, unicodeHost }) => ({ host, url, unicodeHost }))).toEqual([
+      { host: 'xn--bcher-kva.example', url: 'https://xn--bcher-kva.example/katalog', unicodeHost: 'bücher.example' },
+      { host: 'xn--bcher-kva.example', url: null, unicodeHost: 'bücher.example' },
+      { host: 'north.xn--bcher-kva.example', url: null, unicodeHost: 'north.bücher.example' },
+      { host: 'xn--bcher-kva.example', url: null, unicodeHost: 'bücher.example' },
+    ]);
+  });
+
+  it('refuses a name with no IDNA form, at its line and key', async () => {
+    const combining = file('idn-bad.yaml', 'endpoints:\n  - host: "\u0301abc.example"\n    ports: [443]\n');
+    expect(await usageMessage(plan({ config: combining }))).toBe(
+      'idn-bad.yaml:2: endpoints[0].host: "\u0301abc.example" is not a valid internationalised host name ("\u0301abc" has no IDNA form)');
+    const mixed = file('idn-placeholder.yaml', 'endpoints:\n  - url: https://{shop}-bücher.example/\n');
+    expect(await usageMessage(plan({ config: mixed, vars: ['shop=north'] }))).toBe(
+      'idn-placeholder.yaml:2: endpoints[0].url: "{shop}-bücher.example": a {placeholder} cannot share a label with non-ASCII characters');
+    const spaced = file('idn-space.yaml', 'endpoints:\n  - host: "bü cher.example"\n    ports: [443]\n');
+    expect(await usageMessage(plan({ config: spaced }))).toBe(
+      'idn-space.yaml:2: endpoints[0].host: must be a host name or IP address; {name} placeholders and internationalised names are allowed');
   });
 });
 

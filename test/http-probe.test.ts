@@ -217,7 +217,14 @@ describe('http check in a run', () => {
   });
 
   it('skips when the dns check of a configured host failed, sinkholes included', async () => {
-    expect(await httpCheck(run, 'http://missing.lab.test/')).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: dns check failed (DNS_NXDOMAIN)' });
-    expect(await httpCheck(run, 'http://sinkholed.lab.test/')).toMatchObject({ status: 'skip', message: 'not run: dns check failed (DNS_SINKHOLE)' });
+    expect(await httpCheck(run, 'http://missing.lab.test/')).toMatchObject({
+      status: 'skip', code: 'SKIPPED_PREREQUISITE',
+      message: expect.stringMatching(/^not run: dns failed: missing\.lab\.test does not exist \(NXDOMAIN\) \(resolver 127\.0\.0\.1:\d+\)$/),
+      evidence: { prerequisite: 'dns:missing.lab.test', prerequisiteCode: 'DNS_NXDOMAIN' },
+    });
+    expect(await httpCheck(run, 'http://sinkholed.lab.test/')).toMatchObject({
+      status: 'skip', message: expect.stringMatching(/^not run: dns failed: sinkholed\.lab\.test resolves to \S+: blocked by DNS policy$/),
+      evidence: { prerequisiteCode: 'DNS_SINKHOLE' },
+    });
   });
 });

@@ -111,10 +111,10 @@ describe('judgeIpv6Fallback: an IPv6 failure under --ip-family auto', () => {
     expect(judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, ['fail'])).toEqual(refused.verdict);
     expect(judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, [])).toEqual(refused.verdict);
   });
-  it('the tls check after a warned IPv6 tcp check says it warned, not that it failed', () => {
+  it('the tls check after a warned IPv6 tcp check says it did not pass, not that it failed, and why', () => {
     const subject = (check: 'tcp' | 'tls') => ({ id: `${check}:a.example@[::1]:443`, check, host: 'a.example', address: '::1', port: 443, url: null });
     const tcp = makeResult(subject('tcp'), judgeIpv6Fallback('a.example', refused.verdict, refused.evidence, ['pass']), 0, {});
-    expect(skippedFor(subject('tls'), tcp)).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: tcp check warned (TCP_REFUSED)' });
+    expect(skippedFor(subject('tls'), tcp)).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: tcp did not pass: ${refused.verdict.message}; the agent falls back to IPv4 after the IPv6 attempt fails, slower` });
   });
   it('IPv4 failures and passes are left as they are', () => {
     const v4 = failed('192.0.2.1', { code: 'TCP_REFUSED', detail: 'refused', errno: 'ECONNREFUSED', noRouteHere: false });

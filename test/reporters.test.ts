@@ -241,8 +241,4 @@ describe('writeReports', () => {
     await expect(writing).rejects.toBeInstanceOf(UsageError);
     await expect(writing).rejects.toThrow(`cannot write ${target}: `);
   });
-
-  it('refuses to put two reports on stdout', async () => {
-    await expect(writeReports(HOSTILE_DOC, { json: '-', junit: '-' }, { stdout: () => undefined })).rejects.toBeInstanceOf(UsageError);
-  });
 });

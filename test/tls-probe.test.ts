@@ -262,7 +262,7 @@ describe('tls and inspection checks in a run', () => {
   let run: CheckRun;
   const addresses = { ok: loopbackAddress(1701), zscaler: loopbackAddress(1702), closed: loopbackAddress(1703), http: loopbackAddress(1704) };
   const endpoint = (host: string): PlannedEndpoint => ({
-    host, ports: [443], tlsPorts: [443], url: `https://${host}/`, expect: 'tls', purpose: null, source: null, tags: [], wildcard: null, hostOrigin: 'literal', missingVars: [],
+    host, ports: [443], tlsPorts: [443], url: `https://${host}/`, expect: 'tls', purpose: null, source: null, tags: [], optional: false, wildcard: null, hostOrigin: 'literal', missingVars: [], unicodeHost: null,
   });
 
   beforeAll(async () => {
@@ -311,18 +311,22 @@ describe('tls and inspection checks in a run', () => {
 
   it('skips tls and inspection when tcp failed, and inspection when no chain was captured', async () => {
     const closed = await resultsFor('closed.lab.test');
-    expect(closed.tls).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: tcp check failed (TCP_REFUSED)' });
-    expect(closed.inspection).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: tls check was skipped (SKIPPED_PREREQUISITE)' });
+    // Each skip carries its prerequisite's own message (under --only, that result is not in the report).
+    expect(closed.tls).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', evidence: { prerequisiteCode: 'TCP_REFUSED' } });
+    expect(closed.tls.message).toMatch(/^not run: tcp failed: \S+ \(port 443 mapped\): connection refused \(RST\): nothing listens, or a firewall rejects$/);
+    expect(closed.inspection).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', evidence: { prerequisiteCode: 'SKIPPED_PREREQUISITE' } });
+    expect(closed.inspection.message).toBe(closed.tls.message.replace(/^not run: /, 'not run: tls was skipped: '));
 
     const http = await resultsFor('http.lab.test');
     expect(http.tls).toMatchObject({ status: 'fail', code: 'TLS_NOT_TLS' });
-    expect(http.inspection).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: 'not run: tls check failed (TLS_NOT_TLS)' });
+    expect(http.inspection).toMatchObject({ status: 'skip', code: 'SKIPPED_PREREQUISITE', message: `not run: tls failed: ${http.tls.message}`, evidence: { prerequisiteCode: 'TLS_NOT_TLS' } });
   });
 
   it('skips both when dns gave no address', async () => {
     const missing = await resultsFor('missing.lab.test');
     expect(missing.tls).toMatchObject({ id: 'tls:missing.lab.test:443', status: 'skip', code: 'SKIPPED_PREREQUISITE' });
-    expect(missing.tls.message).toMatch(/^not run: dns check failed \(DNS_/);
+    expect(missing.tls.message).toMatch(/^not run: dns failed: missing\.lab\.test /);
+    expect(missing.tls.evidence).toMatchObject({ prerequisite: 'dns:missing.lab.test', prerequisiteCode: expect.stringMatching(/^DNS_/) });
     expect(missing.inspection).toMatchObject({ id: 'inspection:missing.lab.test:443', status: 'skip' });
   });
 });

@@ -23,7 +23,7 @@ export type ServerDate = {
 export function clockCheck(run: CheckRun): Promise<CheckResult> {
   // The clock is this machine's: its result is grouped under this machine's name.
   const subject: ResultSubject = { id: 'clock', check: 'clock', host: hostname(), address: null, port: null, url: null };
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     const [crl, ocsp] = await Promise.all([crlSources(run), ocspSources(run)]);
     await Promise.all([
       ...httpUrlsOf(run).map((url) => httpCheck(run, url)),

@@ -34,7 +34,7 @@ export interface CrlAssessment {
 
 export function crlCheck(run: CheckRun, source: RevocationSource): Promise<CheckResult> {
   const subject = urlSubject('crl', source.url);
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     const skipped = await dnsPrerequisite(run, subject);
     if (skipped) return skipped;
     const evidence = await run.observe.crl(source.url);

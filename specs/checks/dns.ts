@@ -1,23 +1,17 @@
-// dns: the whole CNAME chain of a host resolves to at least one address that is not a sinkhole.
+// dns: the whole CNAME chain of a host resolves to at least one address that is not a sinkhole. A host that is an
+// IP literal has no dns check: nothing is resolved for it (see HostPlan.ipLiteral).
 import { isSinkhole, type DnsEvidence, type DnsFailure } from '../../probes/dns.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
+import { makeResult, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
 
 export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
   const subject: ResultSubject = { id: `dns:${host.host}`, check: 'dns', host: host.host, address: null, port: null, url: null };
-  return run.once(subject.id, async () => {
-    if (host.missingVars.length > 0) return skippedFor(subject, missingVarsReason(host));
+  return run.once(subject, async () => {
     const evidence = await run.observe.dns(host.host);
     const proxied = host.ports.every((port) => run.observe.viaProxy(host.host, port));
     const verdict = judgeDns(evidence, run.plan.sinkholes);
     return makeResult(subject, proxied ? throughProxy(verdict) : verdict, evidence.durationMs, { ...dnsEvidence(evidence, host), resolvedByProxy: proxied });
   });
-}
-
-function missingVarsReason(host: HostPlan): string {
-  const wildcard = host.endpoints.find((e) => e.wildcard)?.wildcard;
-  const vars = host.missingVars.map((name) => `--var ${name}=…`).join(' ');
-  return `${host.host} needs ${vars}${wildcard ? ` (it stands for ${wildcard})` : ''}`;
 }
 
 /**

@@ -20,7 +20,7 @@ export function httpUrlsOf(run: CheckRun): string[] {
 
 export function httpCheck(run: CheckRun, url: string): Promise<CheckResult> {
   const subject = urlSubject('http', url);
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     const skipped = await dnsPrerequisite(run, subject);
     if (skipped) return skipped;
     const evidence = await run.observe.http(url);

@@ -33,7 +33,7 @@ const INSPECTING_PRODUCTS: Readonly<Record<InspectionVendor, string>> = {
 
 export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('inspection');
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     // The tls check carries the dns and tcp prerequisites; a failed tls check may still have captured a chain.
     const tls = await tlsCheck(run, target);
     if (tls.status === 'skip') return skippedFor(subject, tls);

@@ -28,7 +28,7 @@ export async function ocspSources(run: CheckRun): Promise<RevocationSource[]> {
 
 export function ocspCheck(run: CheckRun, source: RevocationSource): Promise<CheckResult> {
   const subject = urlSubject('ocsp', source.url);
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     const skipped = await dnsPrerequisite(run, subject);
     if (skipped) return skipped;
     // A self-signed root names no responder for itself; any other certificate with a known issuer can be asked about.

@@ -32,11 +32,12 @@ function hostAndPort(url: string): { host: string; port: number } {
 /**
  * When the URL's host is one the run checks, its dns result is reported already: a failure there skips this check
  * (never a second failure for the same cause). Hosts only a certificate names have no dns result, so their DNS
- * failure is this check's own code. Through the proxy nothing is resolved here: the proxy resolves the name.
+ * failure is this check's own code. Through the proxy nothing is resolved here: the proxy resolves the name; nor for
+ * an IP literal, which the fetch connects to as it is.
  */
 export async function dnsPrerequisite(run: CheckRun, subject: ResultSubject): Promise<CheckResult | null> {
   const host = run.hosts.find((candidate) => candidate.host === subject.host);
-  if (!host || run.observe.viaProxy(subject.host, subject.port ?? 80)) return null;
+  if (!host || host.ipLiteral || run.observe.viaProxy(subject.host, subject.port ?? 80)) return null;
   const dns = await dnsCheck(run, host);
   return dns.status === 'fail' || dns.status === 'skip' ? skippedFor(subject, dns) : null;
 }

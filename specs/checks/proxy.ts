@@ -14,7 +14,7 @@ export function proxyCheck(run: CheckRun): Promise<CheckResult> | null {
   if (!proxy || !observation) return null;
   const { host, port } = proxyEndpoint(proxy.url);
   const subject: ResultSubject = { id: `proxy:${proxy.display}`, check: 'proxy', host, address: null, port, url: proxy.display };
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     const evidence = await observation;
     return makeResult({ ...subject, address: evidence.address }, judgeProxy(proxy, evidence), evidence.connectMs ?? 0, {
       ...evidence,

@@ -34,7 +34,8 @@ export function tcpPorts(run: CheckRun, host: HostPlan): number[] {
 /** host × resolved address × port direct; host × port through the proxy, or when there is no address to try. */
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
   const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
-  const resolved = direct.length > 0 ? usableAddresses(await dnsCheck(run, host)) : [];
+  // An IP literal is its own address: connected to directly, never resolved.
+  const resolved = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : usableAddresses(await dnsCheck(run, host));
   const { addresses, excluded } = selectAddresses(host.host, resolved, run.plan.ipFamily ?? 'auto');
   const targets: AddressTarget[] = [];
   for (const port of ports) {
@@ -47,7 +48,7 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
         excluded: route === 'direct' ? excluded : null,
         port,
         subject: (check) => ({
-          id: address === null ? `${check}:${host.host}:${port}` : `${check}:${host.host}@${addressInId(address)}:${port}`,
+          id: address === null ? `${check}:${addressInId(host.host)}:${port}` : `${check}:${addressInId(host.host)}@${addressInId(address)}:${port}`,
           check,
           host: host.host,
           address,
@@ -68,7 +69,7 @@ function usableAddresses(dns: CheckResult): string[] {
 
 export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tcp');
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     if (target.route === 'proxy' && run.plan.proxy) {
       const tunnel = await run.observe.tunnel(target.host.host, target.port);
       return makeResult(subject, judgeTunnel(target.host.host, target.port, tunnel, run.plan.proxy), tunnel.connectMs ?? 0, {

@@ -47,7 +47,7 @@ const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 /** The tls prerequisites (dns gave an address, tcp connected), then the handshake's verdict. */
 export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tls');
-  return run.once(subject.id, async () => {
+  return run.once(subject, async () => {
     if (target.route === 'direct' && target.address === null) return skippedFor(subject, target.excluded ?? await dnsCheck(run, target.host));
     const tcp = await tcpCheck(run, target);
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);

@@ -27,7 +27,7 @@ export function urlEndpoint(url: string, expect: 'http' | 'crl' | 'ocsp' | 'tls'
   const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
   return {
     host: parsed.hostname, ports: [port], tlsPorts: expect === 'tls' ? [port] : [], url, expect,
-    purpose: null, source: null, tags: [], wildcard: null, hostOrigin: 'literal', missingVars: [],
+    purpose: null, source: null, tags: [], optional: false, wildcard: null, hostOrigin: 'literal', missingVars: [], unicodeHost: null,
   };
 }
 

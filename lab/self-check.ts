@@ -1,0 +1,68 @@
+// `preflight lab` checks the tool itself: each simulated fault must come out with the code it was built to produce,
+// and no healthy host may fail. It claims only what it verified: a fault whose checks did not run (`--only`) is
+// "not exercised", never "reported as built".
+import type { CheckKind } from '../model/codes.js';
+import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
+import type { RunDocument } from '../model/result.js';
+import { LAB_FAULTS } from './scenario.js';
+
+export interface SelfCheck {
+  /** Results that are not what the lab built: a fault reported with another code, or a healthy host failing. */
+  surprises: string[];
+  /** Fault hosts at least one of whose expected checks ran, every one of which that ran came out as built. */
+  verified: string[];
+  /** Fault hosts none of whose expected check kinds ran, with those kinds. */
+  notExercised: Array<{ host: string; kinds: CheckKind[] }>;
+  /** Every result on a healthy host passed (not merely "did not fail"). */
+  healthyAllPassed: boolean;
+}
+
+export function selfCheck(document: RunDocument, faultHosts: ReadonlySet<string>, ran: readonly CheckKind[], failOn: readonly FailOnKind[]): SelfCheck {
+  const surprises: string[] = [];
+  for (const result of document.results) {
+    const expected = faultHosts.has(result.host) ? LAB_FAULTS[result.host]?.expect.find((e) => e.check === result.check) : undefined;
+    if (expected) {
+      if (result.code !== expected.code) surprises.push(`${result.id}: ${result.code}, built to give ${expected.code}`);
+    } else if (!faultHosts.has(result.host) && statusFailsRun(result.status, failOn)) {
+      surprises.push(`${result.id}: ${result.status} ${result.code} on a healthy host`);
+    }
+  }
+  const verified: string[] = [];
+  const notExercised: SelfCheck['notExercised'] = [];
+  for (const host of faultHosts) {
+    const expect = LAB_FAULTS[host]?.expect ?? [];
+    const exercised = expect.filter((e) => ran.includes(e.check));
+    if (exercised.length === 0) {
+      notExercised.push({ host, kinds: expect.map((e) => e.check) });
+      continue;
+    }
+    const missing = exercised.filter((e) => !document.results.some((r) => r.host === host && r.check === e.check));
+    for (const e of missing) surprises.push(`${host}: no ${e.check} result`);
+    const wrong = exercised.some((e) => document.results.some((r) => r.host === host && r.check === e.check && r.code !== e.code));
+    if (missing.length === 0 && !wrong) verified.push(host);
+  }
+  const healthyAllPassed = document.results.every((r) => faultHosts.has(r.host) || r.status === 'pass');
+  return { surprises, verified, notExercised, healthyAllPassed };
+}
+
+/** The lab's closing lines: what was not exercised, then one line that says exactly what was verified. */
+export function describeSelfCheck(check: SelfCheck, faultCount: number, only: string | undefined): string {
+  const lines: string[] = [];
+  if (check.notExercised.length > 0) {
+    lines.push(`lab: not exercised, their checks did not run${only === undefined ? '' : ` under --only ${only}`}:`);
+    for (const { host, kinds } of check.notExercised) lines.push(`  ${host} (${kinds.join(', ')}): ${LAB_FAULTS[host]?.story ?? ''}`);
+  }
+  if (check.surprises.length > 0) {
+    lines.push(`lab: ${check.surprises.length} result(s) differ from what the lab network was built to produce:`);
+    lines.push(...check.surprises.map((s) => `  ${s}`));
+    return `${lines.join('\n')}\n`;
+  }
+  const healthy = check.healthyAllPassed ? 'every healthy endpoint passed' : 'no healthy endpoint failed';
+  const faults = check.verified.length === faultCount
+    ? `every simulated fault was reported as built (${faultCount})`
+    : check.verified.length === 0
+      ? `none of the ${faultCount} simulated faults was exercised`
+      : `${check.verified.length} of ${faultCount} simulated faults were verified as built (${faultCount - check.verified.length} not exercised)`;
+  lines.push(`lab: ${faults}, ${healthy}`);
+  return `${lines.join('\n')}\n`;
+}
