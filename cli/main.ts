@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
+import { toolVersion } from '../runner/document.js';
 import { EXIT_INTERNAL, executeRun } from './execute.js';
 import { runOptions, toRunOptions } from './run-options.js';
 import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
@@ -54,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     .parserConfiguration({ 'boolean-negation': false })
     .strict()
     .help()
-    .version()
+    // Our own package.json, wherever the package is installed (yargs would look above the working directory).
+    .version(toolVersion())
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {

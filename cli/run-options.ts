@@ -21,6 +21,7 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
+    .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
@@ -43,6 +44,7 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     hostsFile: args['hosts-file'],
     timeout: args.timeout,
     concurrency: args.concurrency,
+    ipFamily: args['ip-family'],
     failOn: parseFailOn(args['fail-on']),
     json: args.json,
     junit: args.junit,

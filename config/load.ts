@@ -8,7 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
 import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
-import type { Limits, ResolverAddress, RunPlan, Timeouts } from './plan.js';
+import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
@@ -34,6 +34,8 @@ export interface PlanOptions {
   noProxy?: boolean;
   /** --agent-config: the provisioning agent's .NET config file, whose <defaultProxy> names its proxy. */
   agentConfig?: string;
+  /** --ip-family: auto, 4 or 6. */
+  ipFamily?: string;
   /** Environment for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** --hosts-file: the hosts file the agent's resolver reads first (default: the system's). */
@@ -62,6 +64,7 @@ interface Settings {
   caPems: string[];
   expectedIssuers: string[];
   concurrency: number | undefined;
+  ipFamily: IpFamily | undefined;
   limits: Partial<Limits>;
   endpoints: EndpointTemplate[];
 }
@@ -110,6 +113,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
       agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
       env: options.env ?? process.env,
     }),
+    ipFamily: merged.ipFamily ?? 'auto',
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
   };
 }
@@ -159,6 +163,7 @@ async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: st
     caPems: unique(caPems.flat()),
     expectedIssuers: unique(file.trust?.expectedIssuers ?? []),
     concurrency: file.concurrency,
+    ipFamily: file.ipFamily,
     limits: file.limits ?? {},
     endpoints: (file.endpoints ?? []).map((entry, index) =>
       endpointTemplate(entry, (reason, key) => at(key === undefined ? ['endpoints', index] : ['endpoints', index, key], reason))),
@@ -180,6 +185,7 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
     caPems: unique(caPems.flat()),
     expectedIssuers: [],
     concurrency: options.concurrency === undefined ? undefined : positiveInteger(options.concurrency, '--concurrency', 'operations'),
+    ipFamily: parseIpFamily(options.ipFamily),
     limits: {},
     endpoints: [],
   };
@@ -201,6 +207,7 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     caPems: unique([...earlier.caPems, ...later.caPems]),
     expectedIssuers: unique([...earlier.expectedIssuers, ...later.expectedIssuers]),
     concurrency: later.concurrency ?? earlier.concurrency,
+    ipFamily: later.ipFamily ?? earlier.ipFamily,
     limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
   };
@@ -309,6 +316,13 @@ function parseChecks(only: string | undefined): CheckKind[] {
   if (unknown !== undefined) usage(`--only "${only}": unknown check kind "${unknown}" (${known})`);
   if (names.length === 0) usage(`--only "${only}": name at least one check kind (${known})`);
   return CHECK_KINDS.filter((kind) => names.includes(kind));
+}
+
+function parseIpFamily(text: string | undefined): IpFamily | undefined {
+  if (text === undefined) return undefined;
+  const family = IP_FAMILIES.find((candidate) => String(candidate) === text.trim());
+  if (family === undefined) usage(`--ip-family "${text}": expected ${IP_FAMILIES.join(', ')}`);
+  return family;
 }
 
 async function readCertificates(path: string, fail: Fail): Promise<string[]> {

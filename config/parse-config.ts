@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from './errors.js';
-import type { Expectation, Limits, Timeouts } from './plan.js';
+import type { Expectation, IpFamily, Limits, Timeouts } from './plan.js';
 import { packageRoot } from './profiles.js';
 
 /** A config file or profile as config/schema.json admits it. */
@@ -19,6 +19,7 @@ export interface ConfigFile {
   timeouts?: Partial<Timeouts>;
   trust?: { caFiles?: string[]; expectedIssuers?: string[] };
   concurrency?: number;
+  ipFamily?: IpFamily;
   limits?: Partial<Limits>;
   endpoints?: EndpointEntry[];
 }

@@ -24,8 +24,14 @@ export interface RunPlan {
   limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;
+  /** --ip-family: which resolved addresses the tcp, tls and inspection checks connect to. */
+  ipFamily: IpFamily;
   endpoints: PlannedEndpoint[];
 }
+
+/** `auto`: every address, judged as the agent uses them (IPv6 first, IPv4 fallback); 4 or 6: that family only. */
+export type IpFamily = 'auto' | 4 | 6;
+export const IP_FAMILIES: readonly IpFamily[] = ['auto', 4, 6];
 
 export interface ResolverAddress {
   /** IP literal, IPv6 without brackets. */

@@ -7,23 +7,25 @@ import { describeError } from './probe.js';
 export type ConnectFailureCode = Exclude<TcpCode, 'TCP_OK'>;
 
 export class ConnectFailure extends Error {
-  constructor(readonly code: ConnectFailureCode, detail: string) {
+  /** The socket error's code (ENETUNREACH…); null at the deadline. The --ip-family rule needs the exact cause. */
+  constructor(readonly code: ConnectFailureCode, detail: string, readonly errno: string | null = null) {
     super(detail);
   }
 }
 
-const UNREACHABLE_ERRNOS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENETDOWN', 'EHOSTDOWN', 'EACCES', 'EPERM']);
+const UNREACHABLE_ERRNOS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'ENETDOWN', 'EHOSTDOWN', 'EACCES', 'EPERM']);
 
 /** The tcp code for a socket error (or for the deadline, when `timedOut`). */
 export function classifyConnectError(error: unknown, timedOut: boolean): ConnectFailure {
   if (error instanceof ConnectFailure) return error;
   if (timedOut) return new ConnectFailure('TCP_TIMEOUT', 'no answer to the connection attempt before the deadline (filtered?)');
   const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (errno === 'ECONNREFUSED') return new ConnectFailure('TCP_REFUSED', 'connection refused (RST): nothing listens, or a firewall rejects');
-  if (errno === 'ECONNRESET' || errno === 'EPIPE') return new ConnectFailure('TCP_RESET', 'the connection was reset right after it opened');
-  if (errno === 'ETIMEDOUT') return new ConnectFailure('TCP_TIMEOUT', 'the connection attempt timed out');
-  if (UNREACHABLE_ERRNOS.has(errno)) return new ConnectFailure('TCP_UNREACHABLE', `no route to the address (${errno})`);
-  return new ConnectFailure('TCP_UNREACHABLE', describeError(error));
+  const known = errno === '' ? null : errno;
+  if (errno === 'ECONNREFUSED') return new ConnectFailure('TCP_REFUSED', 'connection refused (RST): nothing listens, or a firewall rejects', known);
+  if (errno === 'ECONNRESET' || errno === 'EPIPE') return new ConnectFailure('TCP_RESET', 'the connection was reset right after it opened', known);
+  if (errno === 'ETIMEDOUT') return new ConnectFailure('TCP_TIMEOUT', 'the connection attempt timed out', known);
+  if (UNREACHABLE_ERRNOS.has(errno)) return new ConnectFailure('TCP_UNREACHABLE', `no route to the address (${errno})`, known);
+  return new ConnectFailure('TCP_UNREACHABLE', describeError(error), known);
 }
 
 /** Resolves with the connected socket, or rejects with a ConnectFailure. The caller owns the socket. */

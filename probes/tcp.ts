@@ -1,6 +1,7 @@
 // The tcp probe: does a TCP connection to one address and port open, and stay open for a moment?
 import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
 import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { LOCAL_ROUTE_ERRNOS, lookUpRoute } from './route.js';
 
 /**
  * How long an opened connection is watched for a reset. Devices that accept and then reset (a firewall
@@ -19,7 +20,19 @@ export interface TcpEvidence {
   port: number;
   /** Time to an established connection; null when none was established. */
   connectMs: number | null;
-  failure: { code: ConnectFailureCode; detail: string } | null;
+  failure: TcpFailure | null;
+}
+
+export interface TcpFailure {
+  code: ConnectFailureCode;
+  detail: string;
+  /** The socket error (ENETUNREACH…); null at the deadline. */
+  errno?: string | null;
+  /**
+   * The connect failed because this machine has no route to the address: the kernel's route lookup fails too.
+   * Set only by probeTcp; the --ip-family rule skips an IPv6 address for it when IPv4 remains.
+   */
+  noRouteHere?: boolean;
 }
 
 export async function probeTcp(target: TcpTarget, ctx: ProbeContext): Promise<TcpEvidence> {
@@ -30,10 +43,13 @@ export async function probeTcp(target: TcpTarget, ctx: ProbeContext): Promise<Tc
     const connectMs = elapsedSince(started);
     const reset = await watchForReset(socket);
     socket.destroy();
-    return { ...base, connectMs, failure: reset ? { code: reset.code, detail: reset.message } : null };
+    return { ...base, connectMs, failure: reset ? { code: reset.code, detail: reset.message, errno: reset.errno, noRouteHere: false } : null };
   } catch (error) {
     const failure = classifyConnectError(error, false);
-    return { ...base, connectMs: null, failure: { code: failure.code, detail: failure.message } };
+    // Only these errors can mean "no route here"; the route lookup tells it from an unreachable sent back.
+    const noRouteHere = failure.errno !== null && LOCAL_ROUTE_ERRNOS.has(failure.errno)
+      && (await lookUpRoute(target.address, target.port, stepDeadline(ctx))).noRoute;
+    return { ...base, connectMs: null, failure: { code: failure.code, detail: failure.message, errno: failure.errno, noRouteHere } };
   }
 }
 

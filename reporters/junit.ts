@@ -19,7 +19,7 @@ export interface JunitOptions {
 
 /**
  * The `--junit` report (shared/interface.md, "JUnit"): one testsuite per endpoint host, one testcase per result.
- * Valid against the Jenkins JUnit schema whatever text certificates and servers sent.
+ * Valid against the Jenkins JUnit schema (test/fixtures/jenkins-junit-10.xsd) whatever text certificates and servers sent.
  */
 export function renderJunit(doc: RunDocument, options: JunitOptions = {}): string {
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;

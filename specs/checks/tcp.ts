@@ -1,5 +1,6 @@
 // tcp: a connection opens to every resolved address on every port of the host; through a proxy, the proxy opens
 // a CONNECT tunnel to every port of the host (it resolves the name itself).
+import { isIPv4, isIPv6 } from 'node:net';
 import type { ProxyPlan } from '../../config/plan.js';
 import type { TcpEvidence } from '../../probes/tcp.js';
 import type { TunnelEvidence } from '../../probes/tunnel.js';
@@ -7,6 +8,7 @@ import type { CheckResult } from '../../model/result.js';
 import { addressInId, describeTarget, makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { describeProxySource } from '../../config/proxy-settings.js';
+import { judgeIpv6Fallback, selectAddresses } from './ip-family.js';
 
 export interface AddressTarget {
   host: HostPlan;
@@ -14,6 +16,8 @@ export interface AddressTarget {
   route: 'direct' | 'proxy';
   /** null through the proxy, and direct when dns gave no usable address (the check is skipped). */
   address: string | null;
+  /** Direct with no address because --ip-family left none: why (the skip reason); null otherwise. */
+  excluded?: string | null;
   port: number;
   subject: (check: 'tcp' | 'tls' | 'inspection') => ResultSubject;
 }
@@ -31,7 +35,8 @@ export function tcpPorts(run: CheckRun, host: HostPlan): number[] {
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
   const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
   // An IP literal is its own address: connected to directly, never resolved.
-  const addresses = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : usableAddresses(await dnsCheck(run, host));
+  const resolved = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : usableAddresses(await dnsCheck(run, host));
+  const { addresses, excluded } = selectAddresses(host.host, resolved, run.plan.ipFamily ?? 'auto');
   const targets: AddressTarget[] = [];
   for (const port of ports) {
     const route = direct.includes(port) ? 'direct' : 'proxy';
@@ -40,6 +45,7 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
         host,
         route,
         address,
+        excluded: route === 'direct' ? excluded : null,
         port,
         subject: (check) => ({
           id: address === null ? `${check}:${addressInId(host.host)}:${port}` : `${check}:${addressInId(host.host)}@${addressInId(address)}:${port}`,
@@ -72,10 +78,20 @@ export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
         ...tunnel, refusal: tunnel.refusal ? { ...tunnel.refusal } : null, proxy: run.plan.proxy.display, proxySource: run.plan.proxy.source,
       });
     }
-    if (target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
+    if (target.address === null) return skippedFor(subject, target.excluded ?? await dnsCheck(run, target.host));
     const evidence = await run.observe.tcp(target.address, target.port);
-    return makeResult(subject, judgeTcp(target.host.host, target.port, evidence), evidence.connectMs ?? 0, { ...evidence, failure: evidence.failure ? { ...evidence.failure } : null });
+    let verdict = judgeTcp(target.host.host, target.port, evidence);
+    if (verdict.status === 'fail' && isIPv6(target.address) && (run.plan.ipFamily ?? 'auto') === 'auto') {
+      verdict = judgeIpv6Fallback(target.host.host, verdict, evidence, await ipv4Statuses(run, target));
+    }
+    return makeResult(subject, verdict, evidence.connectMs ?? 0, { ...evidence, failure: evidence.failure ? { ...evidence.failure } : null });
   });
+}
+
+/** The tcp statuses of the host's IPv4 addresses on the target's port: what the agent falls back to. */
+async function ipv4Statuses(run: CheckRun, target: AddressTarget) {
+  const siblings = (await addressTargets(run, target.host, [target.port])).filter((t) => t.route === 'direct' && t.address !== null && isIPv4(t.address));
+  return (await Promise.all(siblings.map((t) => tcpCheck(run, t)))).map((result) => result.status);
 }
 
 export function judgeTcp(host: string, port: number, evidence: TcpEvidence): Verdict {

@@ -58,7 +58,7 @@ const DATE_ERRORS = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tls');
   return run.once(subject, async () => {
-    if (target.route === 'direct' && target.address === null) return skippedFor(subject, await dnsCheck(run, target.host));
+    if (target.route === 'direct' && target.address === null) return skippedFor(subject, target.excluded ?? await dnsCheck(run, target.host));
     const tcp = await tcpCheck(run, target);
     if (tcp.status !== 'pass') return skippedFor(subject, tcp);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
