@@ -6,9 +6,10 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
-import { observeCertificate, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificates.js';
+import type { ObservedCertificate } from './certificates.js';
+import { ChainTrust } from './chain-trust.js';
 import { classifyConnectError, openConnection } from './connect.js';
-import { buildPath, MAX_CHAIN_DEPTH, trustAnchors, type ChainPath } from './inspection.js';
+import { MAX_CHAIN_DEPTH } from './inspection.js';
 import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 import { HandshakeTimeout, handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
 
@@ -29,6 +30,11 @@ export interface TlsTarget {
   port: number;
   /** PEM texts trusted besides Node's bundled Mozilla roots (--ca-file, trust.caFiles). */
   caPems: readonly string[];
+  /**
+   * The run's judge of presented chains (built on the same caPems), shared by every handshake so that each distinct
+   * chain is verified once. Default: one for this probe alone.
+   */
+  chainTrust?: ChainTrust;
   /** Default: a direct TCP connection to address:port. */
   transport?: Transport;
   /** The proxy (redacted) whose tunnel `transport` opens and where that setting came from; absent when direct. */
@@ -67,7 +73,10 @@ export type TlsEvidence = {
    * or 'DH' with the group's size in bits; null for RSA key transport or when no session was established.
    */
   keyExchange: { type: string; name: string | null; bits: number | null } | null;
-  /** Node's chain verdict against the bundled roots plus caPems, host name included. */
+  /**
+   * The chain verdict against the bundled roots plus caPems, host name included, as Node's verifying handshake
+   * gives it (reached once per chain in probes/verify-chain.ts: the handshake itself holds no CAs).
+   */
   authorized: boolean;
   /** OpenSSL's verify error (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN, …) or ERR_TLS_CERT_ALTNAME_INVALID. */
   authorizationError: string | null;
@@ -129,7 +138,7 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
   socket.on('error', () => {});
   const handshakeStarted = performance.now();
   try {
-    const session = await handshake(socket, target, secureContextFor(target.caPems, mode), stepDeadline(ctx));
+    const session = await handshake(socket, target, secureContextFor(mode), stepDeadline(ctx));
     return { outcome: 'established', connectMs, handshakeMs: elapsedSince(handshakeStarted), session };
   } catch (error) {
     return { outcome: 'handshake-failed', connectMs, handshakeMs: elapsedSince(handshakeStarted), failure: handshakeFailureOf(error) };
@@ -193,31 +202,11 @@ function readSession(tlsSocket: tls.TLSSocket, target: TlsTarget): Session {
   // Not getPeerCertificate(true): it builds a detailed object per certificate, about 1 ms a handshake, the
   // largest cost of a big run. The X509Certificate form carries the DER and the presented issuers.
   const leaf = tlsSocket.getPeerX509Certificate();
-  // Node already parsed each of these DERs, so ParsedCertificate cannot fail on them; describing one never throws
-  // (an odd certificate is described as unreadable, with the reason, and the others as usual).
-  const chain = leaf ? presentedChain(leaf).map((der) => ParsedCertificate.fromDer(der)) : [];
-  return {
-    protocol: tlsSocket.getProtocol() ?? 'unknown',
-    cipher: tlsSocket.getCipher()?.standardName ?? null,
-    keyExchange: keyExchangeOf(tlsSocket),
-    authorized: tlsSocket.authorized,
-    authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null,
-    hostnameError: leaf ? hostnameErrorOf(target.host, leaf) : null,
-    anchoredInTrustStore: chain.length > 0 && isAnchored(chain, target.caPems),
-    chain: chain.map(observeCertificate),
-  };
-}
-
-/** The same path building as the inspection check's: the two checks cannot disagree about where a chain anchors. */
-function isAnchored(chain: readonly ParsedCertificate[], caPems: readonly string[]): boolean {
-  let path: ChainPath;
-  try {
-    path = buildPath(chain, trustAnchors({ caPems, expectedIssuers: NO_EXPECTED_ISSUERS }));
-  } catch {
-    // Unreachable by design (buildPath reads nothing that can throw); a chain it cannot follow anchors nowhere.
-    return false;
-  }
-  return path.end.kind === 'expected-anchor' || path.end.kind === 'trusted-anchor';
+  const session = { protocol: tlsSocket.getProtocol() ?? 'unknown', cipher: tlsSocket.getCipher()?.standardName ?? null, keyExchange: keyExchangeOf(tlsSocket) };
+  // No certificate (an anonymous cipher suite): Node's own verdict, which says so, is all there is.
+  if (!leaf) return { ...session, authorized: tlsSocket.authorized, authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
+  const chainTrust = target.chainTrust ?? new ChainTrust(target.caPems);
+  return { ...session, ...chainTrust.judge(presentedChain(leaf), target.host, Date.now()) };
 }
 
 function keyExchangeOf(tlsSocket: tls.TLSSocket): TlsEvidence['keyExchange'] {
@@ -226,36 +215,15 @@ function keyExchangeOf(tlsSocket: tls.TLSSocket): TlsEvidence['keyExchange'] {
   return { type: info.type, name: info.name ?? null, bits: info.size ?? null };
 }
 
-/** Trust, not expectation, is the question here; one shared array keeps trustAnchors' memo warm. */
-const NO_EXPECTED_ISSUERS: readonly string[] = [];
-
-/** tls.checkServerIdentity's rule (SANs, else the CN), on the X509Certificate form, in Node's words. */
-function hostnameErrorOf(host: string, leaf: X509Certificate): string | null {
-  const matched = isIP(host) ? leaf.checkIP(host) : leaf.checkHost(host);
-  if (matched !== undefined) return null;
-  const names = leaf.subjectAltName === undefined ? `no subjectAltName; ${oneLineName(leaf.subject)}` : firstNames(leaf.subjectAltName);
-  return `Hostname/IP does not match certificate's altnames: Host: ${host}. is not in the cert's altnames: ${names}`;
-}
-
-/** A certificate may carry thousands of names: evidence keeps the first few, the chain keeps them all. */
-const MAX_NAMES_IN_ERROR = 10;
-
-function firstNames(subjectAltName: string): string {
-  const names = subjectAltName.split(', ');
-  if (names.length <= MAX_NAMES_IN_ERROR) return subjectAltName;
-  return `${names.slice(0, MAX_NAMES_IN_ERROR).join(', ')} and ${names.length - MAX_NAMES_IN_ERROR} more`;
-}
-
-/** DER of each certificate from the leaf up, stopping where a certificate names itself as its issuer. */
 /** The certificates the server presented, leaf first, following issuers while the peer sent them. */
-function presentedChain(leaf: X509Certificate): Buffer[] {
-  const chain: Buffer[] = [];
+function presentedChain(leaf: X509Certificate): X509Certificate[] {
+  const chain: X509Certificate[] = [];
   const seen = new Set<string>();
   for (let current: X509Certificate | undefined = leaf; current && chain.length < MAX_CHAIN_DEPTH; current = current.issuerCertificate) {
     // A self-signed certificate is its own issuer: stop rather than loop.
     if (seen.has(current.fingerprint256)) break;
     seen.add(current.fingerprint256);
-    chain.push(current.raw);
+    chain.push(current);
   }
   return chain;
 }
@@ -267,27 +235,24 @@ function transportFailureOf(error: unknown): NonNullable<TlsEvidence['transportF
   return { code: failure.code, detail: failure.message };
 }
 
-// Building a context parses every bundled root: once per trust list and mode, not once per handshake.
-const secureContexts = new WeakMap<readonly string[], Map<Mode, tls.SecureContext>>();
+// Contexts without CAs: OpenSSL then cannot verify, so Node skips its host name check (getPeerCertificate(true),
+// about 1 ms a handshake) and trust is judged once per chain by the run's ChainTrust. One per mode per process.
+const secureContexts = new Map<Mode, tls.SecureContext>();
 
-function secureContextFor(caPems: readonly string[], mode: Mode): tls.SecureContext {
-  let byMode = secureContexts.get(caPems);
-  if (!byMode) {
-    byMode = new Map();
-    secureContexts.set(caPems, byMode);
-  }
-  let context = byMode.get(mode);
+function secureContextFor(mode: Mode): tls.SecureContext {
+  let context = secureContexts.get(mode);
   if (!context) {
     // Explicit versions, so that Node's command-line TLS defaults cannot change what "modern" means.
     // Security level 0: OpenSSL's default level refuses SHA-1 certificate signatures (Node then says only
     // "UNSPECIFIED") and, at stricter builds, 1024-bit DH groups and keys, all of which the agent's Windows
     // (SChannel) still accepts. The probe observes them so the tls check can name them (TLS_WEAK_CRYPTO); names,
-    // dates, signatures and trust are verified as usual.
+    // dates, signatures and trust are verified as usual, by ChainTrust.
     const versions: tls.SecureContextOptions = mode === 'modern'
       ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0` }
       : { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' };
-    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ...caPems], ...versions });
-    byMode.set(mode, context);
+    // `ca: []`, not no `ca`: without the option Node would load its bundled roots.
+    context = tls.createSecureContext({ ca: [], ...versions });
+    secureContexts.set(mode, context);
   }
   return context;
 }

@@ -17,7 +17,9 @@ import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvid
 import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
+import { ChainTrust } from '../probes/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
+import { RunMemo } from './run-memo.js';
 
 export class ObservationSession {
   private readonly limiter: Limiter;
@@ -33,9 +35,14 @@ export class ObservationSession {
   private hosts: Promise<HostsFile | null> | undefined;
   /** Every fetch of the run, for the clock check's Date headers; null for one that crashed. */
   private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
+  /** Trust and host name verdicts on presented chains: each distinct chain verified once, whatever presented it. */
+  readonly chainTrust: ChainTrust;
+  /** What checks derive from observations (CRL signatures, chain links, revocations), once per run. */
+  readonly derived = new RunMemo();
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
     this.limiter = new Limiter(plan.concurrency);
+    this.chainTrust = new ChainTrust(plan.trust.caPems);
     this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
     const connecting = {
       connectPort: (port: number) => this.connectPort(port),
@@ -78,7 +85,7 @@ export class ObservationSession {
    */
   tls(host: string, address: string | null, port: number): Promise<TlsEvidence> {
     const mapped = this.connectPort(port);
-    const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
+    const common = { host, port: mapped, caPems: this.plan.trust.caPems, chainTrust: this.chainTrust, connectTimeoutMs: this.plan.timeouts.connect };
     if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probeTls, { ...common, address }, this.plan.timeouts.tls);
     const transport = this.requireProxy();
     const proxy = this.plan.proxy;

@@ -12,7 +12,7 @@ import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
-import { checkCrlSignature, coverage, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
+import { coverage, crlSignatureOnce, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
 /** Warn when less than this share of the CRL's validity period is left… */
@@ -50,7 +50,7 @@ async function assess(run: CheckRun, source: RevocationSource, evidence: CrlEvid
   if (!crl) return { signature: null, covered: [] };
   const issuers = uniqueBySha256(source.namedBy.flatMap((link) => (link.issuer ? [link.issuer] : [])));
   const others = issuers.length > 0 ? [] : (await revocationSources(run)).liveCertificates;
-  return { signature: checkCrlSignature(crl, issuers, others, run.plan.trust), covered: coverage(crl, source.namedBy) };
+  return { signature: crlSignatureOnce(run, source.url, crl, issuers, others), covered: coverage(crl, source.namedBy) };
 }
 
 export function judgeCrl(evidence: CrlEvidence, assessment: CrlAssessment, port: number, maxBytes: number): Verdict {
@@ -160,7 +160,7 @@ async function workingPoint(run: CheckRun, link: ChainLink, failedUrl: string): 
   if (!link.issuer) return null;
   for (const url of httpUrls(link.certificate.crlUrls).filter((candidate) => candidate !== failedUrl)) {
     const crl = parsedCrlOf(await run.observe.crl(url));
-    if (crl && checkCrlSignature(crl, [link.issuer], [], run.plan.trust).outcome === 'valid') return url;
+    if (crl && crlSignatureOnce(run, url, crl, [link.issuer], []).outcome === 'valid') return url;
   }
   return null;
 }

@@ -2,7 +2,7 @@
 // OCSP responder named by a certificate of a live chain (every tls target whose handshake ran), each URL once.
 import type { ObservedCertificate } from '../../probes/certificates.js';
 import type { CheckRun } from '../check-run.js';
-import { chainLinks, httpUrls, type ChainLink } from './revocation.js';
+import { chainLinksOnce, httpUrls, type ChainLink } from './revocation.js';
 import { addressTargets } from './tcp.js';
 import { tlsCheck } from './tls.js';
 
@@ -50,7 +50,7 @@ async function discover(run: CheckRun): Promise<RevocationSources> {
   }
   const chains = await liveChains(run);
   for (const chain of chains) {
-    for (const link of chainLinks(chain, run.plan.trust)) {
+    for (const link of chainLinksOnce(run, chain)) {
       for (const [sources, urls] of [[crl, link.certificate.crlUrls], [ocsp, link.certificate.ocspUrls]] as const) {
         for (const url of httpUrls(urls)) {
           const source = add(sources, url, false);

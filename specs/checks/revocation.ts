@@ -2,7 +2,9 @@
 // CertID have their issuer), whether a CRL is signed by its issuer, which live certificates it lists, and the
 // revocations the tls check reports as TLS_CERT_REVOKED. Like CryptoAPI, each certificate's distribution points are
 // tried in order until one gives a CRL its issuer signed, then its OCSP responders until one answers for it.
-// Nothing here imports a check module, so the tls check can call revocationsOf without an import cycle.
+// Nothing here imports a check module, so the tls check can call revocationsOf without an import cycle. What depends
+// only on a chain (its issuer links, a CRL's signature by an issuer, a certificate's revocation) is reached once per
+// run, in the observation session's memo: a run meets the same chain on thousands of handshakes.
 import type { TrustPlan } from '../../config/plan.js';
 import { isIssuedBy, ParsedCertificate, withoutDer, type ObservedCertificate } from '../../probes/certificates.js';
 import { findRevoked, parsedCrlOf, verifyCrlSignature, type ParsedCrl } from '../../probes/crl.js';
@@ -11,12 +13,26 @@ import { trustAnchors } from '../../probes/inspection.js';
 import { certificateFields, nameText } from '../../probes/pkix.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import type { CheckRun } from '../check-run.js';
-import type { Revocation } from './tls.js';
+import type { CertificateEvidence } from '../../probes/certificates.js';
+
+/** A certificate of the chain that its issuer revoked: what the crl and ocsp checks hand to judgeTls. */
+export interface Revocation {
+  certificate: CertificateEvidence;
+  /** The CRL or OCSP URL that said so. */
+  source: string;
+  revokedAt: string | null;
+  reason: string | null;
+}
 
 /** A certificate of a live chain, with the certificate that issued it when the chain or the trust store holds it. */
 export interface ChainLink {
   certificate: ObservedCertificate;
   issuer: ObservedCertificate | null;
+}
+
+/** chainLinks, once per run for each distinct chain. */
+export function chainLinksOnce(run: CheckRun, chain: readonly ObservedCertificate[]): ChainLink[] {
+  return run.observe.derived.once('chain links', chain.map((certificate) => certificate.sha256).join(' '), () => chainLinks(chain, run.plan.trust));
 }
 
 export function chainLinks(chain: readonly ObservedCertificate[], trust: TrustPlan): ChainLink[] {
@@ -74,19 +90,21 @@ function verifyWith(crl: ParsedCrl, candidates: readonly { der: Buffer; display:
   return { outcome: 'invalid', detail: `the CRL's signature does not verify with ${keys} "${crlIssuer}"` };
 }
 
+/**
+ * checkCrlSignature, once per run for the CRL at `url` and these candidate issuers: the session fetches each URL
+ * once, and verifying its signature again for each of thousands of handshakes was the largest cost of a big run.
+ */
+export function crlSignatureOnce(run: CheckRun, url: string, crl: ParsedCrl, issuers: readonly ObservedCertificate[], others: readonly ObservedCertificate[]): CrlSignatureCheck {
+  const key = `${url} ${issuers.map((issuer) => issuer.sha256).join(',')} ${others.map((other) => other.sha256).join(',')}`;
+  return run.observe.derived.once('crl signature', key, () => checkCrlSignature(crl, issuers, others, run.plan.trust));
+}
+
 function asCandidate(certificate: ObservedCertificate): { der: Buffer; display: string } {
   return { der: Buffer.from(certificate.der, 'base64'), display: certificate.subject };
 }
 
-const subjectNames = new WeakMap<Buffer, Buffer>();
-
 function subjectNameOf(der: Buffer): Buffer {
-  let name = subjectNames.get(der);
-  if (!name) {
-    name = certificateFields(der).subjectName;
-    subjectNames.set(der, name);
-  }
-  return name;
+  return certificateFields(der).subjectName;
 }
 
 /** What a CRL says about one live certificate it covers. */
@@ -111,8 +129,9 @@ export function coverage(crl: ParsedCrl, links: readonly ChainLink[]): Coverage[
 /** The revoked certificates of a live chain, for the tls check: from the first usable CRL, else the first OCSP answer. */
 export async function revocationsOf(run: CheckRun, evidence: TlsEvidence): Promise<Revocation[]> {
   if (!run.wants('crl') && !run.wants('ocsp')) return [];
-  const links = chainLinks(evidence.chain, run.plan.trust);
-  const found = await Promise.all(links.map((link) => revocationOf(run, link)));
+  const links = chainLinksOnce(run, evidence.chain);
+  // The same certificate under the same issuer has one status per run, whichever chain carried it.
+  const found = await Promise.all(links.map((link) => run.observe.derived.once('revocation', `${link.certificate.sha256} ${link.issuer?.sha256 ?? '-'}`, () => revocationOf(run, link))));
   return found.filter((revocation): revocation is Revocation => revocation !== null);
 }
 
@@ -124,7 +143,7 @@ async function revocationOf(run: CheckRun, { certificate, issuer }: ChainLink): 
   if (run.wants('crl')) {
     for (const url of httpUrls(certificate.crlUrls)) {
       const crl = parsedCrlOf(await run.observe.crl(url));
-      if (!crl || checkCrlSignature(crl, [issuer], [], run.plan.trust).outcome !== 'valid') continue;
+      if (!crl || crlSignatureOnce(run, url, crl, [issuer], []).outcome !== 'valid') continue;
       const entry = findRevoked(crl, new Set([serial])).get(serial);
       return entry ? revoked(url, entry.revokedAt, entry.reason) : null;
     }

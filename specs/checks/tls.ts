@@ -12,12 +12,15 @@ import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { certificateLabel, withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
+import { HOSTNAME_ERROR_CODE } from '../../probes/chain-trust.js';
 import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
 import { weakCryptoOf, type Weakness } from '../../probes/weak-crypto.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
-import { revocationsOf } from './revocation.js';
+import { revocationsOf, type Revocation } from './revocation.js';
+
+export type { Revocation } from './revocation.js';
 import { chainCompletion, completedTlsVerdict, completionEvidence } from './chain-completion.js';
 
 export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH' | 'TLS_WEAK_CRYPTO';
@@ -37,17 +40,8 @@ const WARNING_FINDINGS: ReadonlySet<CertificateFindingCode> = new Set(['TLS_WEAK
 /** How many subjectAltNames a message lists before "and N more": a certificate may carry thousands. */
 const MAX_NAMES_SHOWN = 10;
 
-/** A certificate of the chain that its issuer revoked: what the crl and ocsp checks hand to judgeTls. */
-export interface Revocation {
-  certificate: CertificateEvidence;
-  /** The CRL or OCSP URL that said so. */
-  source: string;
-  revokedAt: string | null;
-  reason: string | null;
-}
-
 /** Node checks the name only once OpenSSL verified the chain: this error means the chain is trusted. */
-const HOSTNAME_ERROR = 'ERR_TLS_CERT_ALTNAME_INVALID';
+const HOSTNAME_ERROR = HOSTNAME_ERROR_CODE;
 /**
  * Date errors say nothing about trust, and OpenSSL reports only its last error: after one of these the chain may
  * still lead nowhere, and the probe's own anchoring by signature decides.
