@@ -69,7 +69,7 @@ export function parseResultDocument(text: string, source: string): ReadDocument 
     const result = checkResult(value);
     if (result === null) return fail(`results[${index}] is not a check result`);
     if (version === 1) return liftCertificates(result, certificates, (why) => fail(`results[${index}] (${result.id}): ${why}`));
-    const unresolved = certificateReferences(result).find((fingerprint) => !(fingerprint in certificates));
+    const unresolved = certificateReferences(result).find((fingerprint) => !Object.hasOwn(certificates, fingerprint));
     if (unresolved !== undefined) return fail(`results[${index}] (${result.id}) refers to certificate ${unresolved}, which "certificates" does not describe`);
     return result;
   });

@@ -137,7 +137,7 @@ function chainNames(result: CheckResult, certificates: CertificateTable): string
   const chain = result.evidence['chain'];
   if ((result.check !== 'tls' && result.check !== 'inspection') || !Array.isArray(chain) || chain.length === 0) return null;
   return chain.map((fingerprint) => {
-    const certificate = typeof fingerprint === 'string' ? certificates[fingerprint] : undefined;
+    const certificate = typeof fingerprint === 'string' && Object.hasOwn(certificates, fingerprint) ? certificates[fingerprint] : undefined;
     return certificate ? `"${certificate.commonName ?? (certificate.subject || certificate.sans[0] || certificate.sha256)}"` : String(fingerprint);
   }).join(' < ');
 }

@@ -137,6 +137,9 @@ describe('what is not a result document', () => {
     expect(refusal('{"schemaVersion": 2, "tool": {"name": "egress-preflight"}, "results": []}')).toBe('old.json: not a version 2 result document: "certificates" is not an object');
     expect(refusal('{"schemaVersion": 1, "tool": {"name": "egress-preflight"}, "results": [{"id": "dns:x", "status": "maybe"}]}')).toBe('old.json: results[0] is not a check result');
     expect(refusal('{"schemaVersion": 2, "tool": {"name": "egress-preflight"}, "certificates": {"AA": {"sha256": "AA"}}, "results": []}')).toBe('old.json: certificates["AA"] is not a certificate description');
+    // A name every object inherits is not a certificate the table describes.
+    expect(refusal('{"schemaVersion": 2, "tool": {"name": "egress-preflight"}, "certificates": {}, "results": [{"id": "tls:x", "check": "tls", "host": "x", "status": "pass", "code": "TLS_OK", "message": "", "evidence": {"chain": ["toString"]}}]}'))
+      .toBe('old.json: results[0] (tls:x) refers to certificate toString, which "certificates" does not describe');
   });
 
   it('keeps control characters from the file out of the line', () => {
