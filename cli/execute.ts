@@ -49,8 +49,8 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<R
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  const { results, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
-  const document = { ...buildDocument(plan.profile, startedAt, results), ...(interrupted ? { interrupted } : {}) };
+  const { results, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  const document = { ...buildDocument(plan.profile, startedAt, results, certificates), ...(interrupted ? { interrupted } : {}) };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const say = consoleStream(options);
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })

@@ -24,6 +24,40 @@ export interface CheckResult {
   evidence: Evidence;
 }
 
+/** One certificate as the `certificates` table describes it (shared/interface.md, "JSON result document"). */
+export type CertificateDescription = {
+  /** One line, attributes in certificate order, special characters escaped as Node (RFC 2253) escapes them. */
+  subject: string;
+  issuer: string;
+  /** The subject's first CN as written in the certificate; null when there is none. */
+  commonName: string | null;
+  issuerCommonName: string | null;
+  /** Hex, as OpenSSL prints it. */
+  serialNumber: string;
+  /** ISO 8601; '' when unreadable. */
+  notBefore: string;
+  notAfter: string;
+  /** Colon-separated upper-case hex, as `openssl x509 -fingerprint -sha256` prints it: the table's key. */
+  sha256: string;
+  signatureAlgorithm: string | null;
+  signatureDigest: string | null;
+  keyType: string;
+  keyBits: number | null;
+  curve: string | null;
+  isCertificateAuthority: boolean;
+  /** subjectAltNames: "DNS:host", "IP:address", "URI:…", "email:…". */
+  sans: string[];
+  crlUrls: string[];
+  ocspUrls: string[];
+  caIssuersUrls: string[];
+  unreadableExtensions: string[];
+  /** Why the certificate could not be described (the other fields are then placeholders); null when it was. */
+  unreadable: string | null;
+};
+
+/** Fingerprint → description: the `certificates` of a document, each certificate described once (model/certificates.ts). */
+export type CertificateTable = Record<string, CertificateDescription>;
+
 export interface RunSummary {
   total: number;
   passed: number;
@@ -32,14 +66,21 @@ export interface RunSummary {
   skipped: number;
 }
 
+/** The schema version this tool writes; readers (model/read-document.ts) also accept 1. */
+export const SCHEMA_VERSION = 2;
+
 export interface RunDocument {
-  schemaVersion: 1;
+  schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'egress-preflight'; version: string };
   host: { hostname: string; platform: string };
   profile: string;
   startedAt: string;
   durationMs: number;
   summary: RunSummary;
+  /** Every certificate a result refers to (by fingerprint: tls/inspection `chain`, …), described once. */
+  certificates: CertificateTable;
+  /** The comparison with a --baseline run; null without one (shared/interface.md). */
+  comparison: null;
   /** Present, and true, when the run was interrupted: results then hold only the checks that had finished. */
   interrupted?: true;
   results: CheckResult[];

@@ -1,7 +1,7 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import { DEFAULT_FAIL_ON, statusFailsRun, type FailOnKind } from '../model/fail-on.js';
-import type { CheckResult, Evidence, RunDocument } from '../model/result.js';
+import type { CertificateTable, CheckResult, RunDocument } from '../model/result.js';
 import { relateCauses } from './causes.js';
 import { groupByHost, oneLine, xmlSafe } from './text.js';
 
@@ -35,7 +35,7 @@ export function renderJunit(doc: RunDocument, options: JunitOptions = {}): strin
     for (const result of results) {
       const cause = relation.rootOf(result);
       const outcome = statusFailsRun(result.status, failOn) ? 'failure' : result.status === 'skip' ? 'skipped' : 'passed';
-      addTestCase(suite.testCase(), result, uniqueName(names, testName(result)), outcome, cause);
+      addTestCase(suite.testCase(), result, uniqueName(names, testName(result)), outcome, cause, doc.certificates);
       if (outcome === 'skipped') skipMessages.push(headline(result, cause));
     }
   }
@@ -58,10 +58,10 @@ function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, re
 /** How a result appears in CI: a failure (a fail, or what --fail-on adds), a skip, or a passing test. */
 type Outcome = 'failure' | 'skipped' | 'passed';
 
-function addTestCase(testCase: TestCase, result: CheckResult, name: string, outcome: Outcome, cause: CheckResult | undefined): void {
+function addTestCase(testCase: TestCase, result: CheckResult, name: string, outcome: Outcome, cause: CheckResult | undefined, certificates: CertificateTable): void {
   testCase.className(xmlSafe(`egress-preflight.${result.check}`)).name(name).time(seconds(result.durationMs));
   if (outcome === 'failure') {
-    testCase.failure(headline(result, cause), xmlSafe(result.code)).stacktrace(characterData(failureText(result, cause)));
+    testCase.failure(headline(result, cause), xmlSafe(result.code)).stacktrace(characterData(failureText(result, cause, certificates)));
   }
   if (outcome === 'skipped') testCase.skipped();
   testCase.standardOutput(characterData(evidenceJson(result.evidence)));
@@ -95,10 +95,10 @@ function headline(result: CheckResult, cause: CheckResult | undefined): string {
   return xmlSafe(oneLine(cause ? `caused by ${cause.id}: ${cause.code}; ${own}` : own));
 }
 
-function failureText(result: CheckResult, cause: CheckResult | undefined): string {
+function failureText(result: CheckResult, cause: CheckResult | undefined, certificates: CertificateTable): string {
   const gated = result.status === 'warn' ? 'A warning, failing the run because of --fail-on warning.'
     : result.status === 'skip' ? 'Not tested, failing the run because of --fail-on skip.' : '';
-  return lines(...causeLines(cause), gated, result.message, remediationLine(result), evidenceSummary(result.evidence));
+  return lines(...causeLines(cause), gated, result.message, remediationLine(result), evidenceSummary(result, certificates));
 }
 
 function warningText(result: CheckResult, cause: CheckResult | undefined): string {
@@ -120,18 +120,33 @@ function remediationLine(result: CheckResult): string {
   return result.remediation === '' ? '' : `Remediation: ${result.remediation}`;
 }
 
-function evidenceSummary(evidence: Evidence): string {
-  const entries = Object.entries(evidence).map(
+function evidenceSummary(result: CheckResult, certificates: CertificateTable): string {
+  const entries = Object.entries(result.evidence).map(
     ([key, value]) => `  ${key}: ${oneLine(typeof value === 'string' ? value : JSON.stringify(value), EVIDENCE_SUMMARY_MAX)}`,
   );
+  const names = chainNames(result, certificates);
+  if (names !== null) entries.push(`  chain subjects: ${oneLine(names, EVIDENCE_SUMMARY_MAX)}`);
   return entries.length === 0 ? '' : lines('Evidence:', ...entries);
+}
+
+/**
+ * A tls or inspection chain, leaf first, by the names people know certificates by: the evidence holds only
+ * fingerprints (each certificate is described once, in the document's table, and whole in system-out's evidence).
+ */
+function chainNames(result: CheckResult, certificates: CertificateTable): string | null {
+  const chain = result.evidence['chain'];
+  if ((result.check !== 'tls' && result.check !== 'inspection') || !Array.isArray(chain) || chain.length === 0) return null;
+  return chain.map((fingerprint) => {
+    const certificate = typeof fingerprint === 'string' && Object.hasOwn(certificates, fingerprint) ? certificates[fingerprint] : undefined;
+    return certificate ? `"${certificate.commonName ?? (certificate.subject || certificate.sans[0] || certificate.sha256)}"` : String(fingerprint);
+  }).join(' < ');
 }
 
 /**
  * JSON.stringify already escapes control characters and lone surrogates; escaping U+FFFE and U+FFFF as well
  * leaves nothing that XML drops, so the evidence in the report stays exactly what was observed.
  */
-function evidenceJson(evidence: Evidence): string {
+function evidenceJson(evidence: CheckResult['evidence']): string {
   return JSON.stringify(evidence, null, 2).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 

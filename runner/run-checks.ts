@@ -9,10 +9,13 @@ import type { TestCase, TestModule, TestSequencer, TestSpecification } from 'vit
 import type { Reporter } from 'vitest/reporters';
 import type { RunPlan } from '../config/plan.js';
 import { CHECK_KINDS } from '../model/codes.js';
-import type { CheckResult } from '../model/result.js';
+import type { CertificateTable, CheckResult } from '../model/result.js';
+import type { FinishedResult } from '../specs/support.js';
 
 export interface ChecksOutcome {
   results: CheckResult[];
+  /** The certificates the results refer to by fingerprint, each described once. */
+  certificates: CertificateTable;
   /** Failures of the tool itself (a spec that crashed): the run exits 3, with the results it has. */
   internalErrors: string[];
   /** The run was interrupted: `results` are the checks that had finished; the others did not run. */
@@ -31,13 +34,13 @@ export function specFilesFor(plan: RunPlan): string[] {
 export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise<ChecksOutcome> {
   const collector = new ResultCollector(plan);
   const include = specFilesFor(plan);
-  if (include.length === 0) return { results: [], internalErrors: [], interrupted: false };
+  if (include.length === 0) return { results: [], certificates: {}, internalErrors: [], interrupted: false };
   // Every check's result as soon as it is judged (specs/support.ts posts them): a check may finish while an earlier
   // spec file still waits on a tarpit, and its own test has not even started when Ctrl-C comes.
   const channel = new BroadcastChannel(`egress-preflight-results-${randomUUID()}`);
-  channel.onmessage = (event) => collector.finished((event as { data: CheckResult }).data);
+  channel.onmessage = (event) => collector.finished((event as { data: FinishedResult }).data);
   const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
-    resolve({ results: orderResults(collector.everyFinished(), plan), internalErrors: [], interrupted: true });
+    resolve({ results: orderResults(collector.everyFinished(), plan), certificates: collector.certificates, internalErrors: [], interrupted: true });
   }, { once: true }));
   try {
     return await Promise.race([interrupted, runVitest(plan, include, collector, String(channel.name))]);
@@ -80,7 +83,7 @@ async function runVitest(plan: RunPlan, include: string[], collector: ResultColl
     await vitest.close();
   }
   process.exitCode = savedExitCode; // vitest sets it on failed tests; the CLI decides the exit code
-  return { results: orderResults(collector.results, plan), internalErrors: collector.internalErrors, interrupted: false };
+  return { results: orderResults(collector.results, plan), certificates: collector.certificates, internalErrors: collector.internalErrors, interrupted: false };
 }
 
 /** Runs spec files in the order of CHECK_KINDS. */
@@ -98,14 +101,18 @@ class CheckKindSequencer implements TestSequencer {
 class ResultCollector implements Reporter {
   readonly results: CheckResult[] = [];
   readonly internalErrors: string[] = [];
+  /** The certificates every result collected refers to, merged: a certificate seen in many results is kept once. */
+  readonly certificates: CertificateTable = {};
   /** Results judged in the worker, by id, whether or not their test has reported yet. */
   private readonly judged = new Map<string, CheckResult>();
 
   constructor(private readonly plan: RunPlan) {}
 
   /** A result judged in the worker; prerequisites of kinds the plan leaves out (tcp under --only tls) have no test. */
-  finished(result: CheckResult): void {
-    if (this.plan.checks.includes(result.check)) this.judged.set(result.id, result);
+  finished({ result, certificates }: FinishedResult): void {
+    if (!this.plan.checks.includes(result.check)) return;
+    this.judged.set(result.id, result);
+    this.keepCertificates(certificates);
   }
 
   /** What the tests reported, and every other result that was judged before they could. */
@@ -115,10 +122,17 @@ class ResultCollector implements Reporter {
   }
 
   onTestCaseResult(testCase: TestCase): void {
-    const result = testCase.meta().result;
-    if (result) return void this.results.push(result);
+    const { result, certificates } = testCase.meta();
+    if (result) {
+      this.results.push(result);
+      return this.keepCertificates(certificates ?? {});
+    }
     const errors = testCase.result().errors ?? [];
     this.internalErrors.push(`${testCase.fullName}: ${errors.map((e) => e.message).join('; ') || 'no result recorded'}`);
+  }
+
+  private keepCertificates(certificates: CertificateTable): void {
+    for (const [fingerprint, description] of Object.entries(certificates)) this.certificates[fingerprint] ??= description;
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {

@@ -5,6 +5,7 @@ import type { PlannedEndpoint, RunPlan } from '../config/plan.js';
 import type { CheckKind, Code, Status } from '../model/codes.js';
 import type { CheckResult, Evidence } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
+import { CertificateRegistry } from './certificate-registry.js';
 import { endpointsOf, qualifiedResult, unfilledResult } from './subject-endpoints.js';
 
 /** One host as the checks see it: the union of every endpoint that names it. */
@@ -21,6 +22,8 @@ export interface HostPlan {
 
 export class CheckRun {
   readonly hosts: HostPlan[];
+  /** Every certificate the results refer to, described once per run (evidence names them by fingerprint). */
+  readonly certificates = new CertificateRegistry();
   private readonly results = new Map<string, Promise<CheckResult>>();
   private readonly finishedListeners: Array<(result: CheckResult) => void> = [];
 

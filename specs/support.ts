@@ -3,7 +3,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { inject, test } from 'vitest';
 import type { RunPlan } from '../config/plan.js';
-import type { CheckResult } from '../model/result.js';
+import type { CertificateTable, CheckResult } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from './check-run.js';
 import { startAllChecks } from './all-checks.js';
@@ -16,6 +16,8 @@ declare module 'vitest' {
   }
   export interface TaskMeta {
     result?: CheckResult;
+    /** The certificates `result` refers to by fingerprint, described: the document's table is made of these. */
+    certificates?: CertificateTable;
   }
 }
 
@@ -43,11 +45,17 @@ function postFinishedResults(run: CheckRun, channelName: string | undefined): vo
   channel.unref();
   run.onFinished((result) => {
     try {
-      channel.postMessage(result);
+      channel.postMessage({ result, certificates: run.certificates.referencedBy(result) } satisfies FinishedResult);
     } catch {
       // A result that cannot be cloned still reaches the runner through its test.
     }
   });
+}
+
+/** What a check's test, or the results channel, hands to the runner: the result and the certificates it names. */
+export interface FinishedResult {
+  result: CheckResult;
+  certificates: CertificateTable;
 }
 
 export class CheckFailed extends Error {
@@ -62,6 +70,8 @@ export function checkTest(id: string, produce: () => Promise<CheckResult>): void
   test(id, async (context) => {
     const result = await produce();
     context.task.meta.result = result;
+    // Beside the result, not in its evidence: each run's table is made once, in the runner, from these.
+    context.task.meta.certificates = checkRun().certificates.referencedBy(result);
     if (result.status === 'fail') throw new CheckFailed(result);
     if (result.status === 'skip') context.skip(result.message);
   });

@@ -10,7 +10,11 @@ import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { startForwardProxy } from '../lab/forward-proxy.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { startHttpFixtures } from '../lab/http-servers.js';
+import { selfSignedIdentity } from '../lab/pki.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
+import { startTlsFixture } from '../lab/tls-servers.js';
+import { certificateReferences } from '../model/certificates.js';
+import { parseResultDocument } from '../model/read-document.js';
 import type { RunDocument } from '../model/result.js';
 import { cliPath, runPreflight, type CliRun } from './support/cli.js';
 import { validateJunit } from './support/xsd.js';
@@ -269,6 +273,43 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('Ctrl-C with certificates', () => {
+  it('keeps the certificates a finished tls check names, though its test never reported', async () => {
+    const [tarpitAddress, servedAddress] = [loopbackAddress(6302), loopbackAddress(6303)];
+    const dns = await startLabDnsServer({
+      zone: { 'tarpit.lab.test': { records: [{ type: 'A', value: tarpitAddress }] }, 'served.lab.test': { records: [{ type: 'A', value: servedAddress }] } },
+    });
+    const port = await findSharedFreePort([tarpitAddress, servedAddress]);
+    const servers = [
+      await startTlsFixture(tarpitAddress, port, { kind: 'tarpit' }),
+      await startTlsFixture(servedAddress, port, { kind: 'serve', identity: await selfSignedIdentity({ hosts: ['served.lab.test'] }) }),
+    ];
+    try {
+      // The tarpit's test comes first in the tls spec file and holds it: the served check's result reaches the CLI
+      // only through the results channel, and its certificate must come with it.
+      const config = file('interrupt-tls.yaml', 'endpoints:\n  - host: tarpit.lab.test\n    ports: [443]\n  - host: served.lab.test\n    ports: [443]\n');
+      const json = path.join(work, 'interrupted-tls.json');
+      const args = [cliPath, '-c', config, '--resolver', `127.0.0.1:${dns.port}`, '--port-map', `443=${port}`, '--only', 'tls', '--timeout', '30000', '--json', json];
+      const child = spawn(process.execPath, args, { cwd: work });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await expect.poll(() => dns.queries.some((q) => q.name === 'served.lab.test'), { timeout: 15_000, interval: 50 }).toBe(true);
+      // A loopback handshake takes milliseconds; three seconds leave a loaded machine all the margin it needs.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const text = readFileSync(json, 'utf8');
+      const doc = JSON.parse(text) as RunDocument;
+      expect(doc.interrupted).toBe(true);
+      expect(doc.results.map((r) => [r.id, r.code])).toEqual([[`tls:served.lab.test@${servedAddress}:443`, 'TLS_UNTRUSTED']]);
+      const [leaf] = doc.results[0]!.evidence['chain'] as string[];
+      expect(doc.certificates[leaf!]).toMatchObject({ commonName: 'served.lab.test', sans: ['DNS:served.lab.test'] });
+      expectCertificatesOnce(text);
+    } finally {
+      await Promise.all([dns.close(), ...servers.map((server) => server.close())]);
+    }
+  });
+});
+
 describe('deadlines', () => {
   it('50 endpoints against a resolver that never answers end within one deadline, not fifty', { timeout: 60_000 }, async () => {
     const silent = dgram.createSocket('udp4');
@@ -290,6 +331,25 @@ describe('deadlines', () => {
   });
 });
 
+/**
+ * A schema version 2 document as a real run writes it: compact; each certificate described once, in `certificates`;
+ * every fingerprint a chain names described there, and nothing described that no result names.
+ */
+function expectCertificatesOnce(text: string): void {
+  expect(text.indexOf('\n')).toBe(text.length - 1);
+  const doc = JSON.parse(text) as RunDocument;
+  expect(doc).toMatchObject({ schemaVersion: 2, comparison: null });
+  const chains = doc.results.filter((r) => (r.check === 'tls' || r.check === 'inspection') && r.status !== 'skip').map((r) => r.evidence['chain'] as string[]);
+  expect(chains.length).toBeGreaterThan(0);
+  for (const fingerprint of chains.flat()) expect(doc.certificates[fingerprint]).toMatchObject({ sha256: fingerprint, sans: expect.any(Array), keyType: expect.any(String) });
+  const referenced = new Set(doc.results.flatMap((r) => certificateReferences(r)));
+  expect(Object.keys(doc.certificates).sort()).toEqual([...referenced].sort());
+  // Described once: a description's fields appear once per certificate in the whole text.
+  expect(text.split('"notBefore":')).toHaveLength(Object.keys(doc.certificates).length + 1);
+  // And the reader takes it back as it is.
+  expect(parseResultDocument(text, 'lab.json')).toEqual(doc);
+}
+
 describe('preflight lab', () => {
   it('runs the default profile against the lab network: faults reported as built, JUnit valid', async () => {
     const json = path.join(work, 'lab.json');
@@ -307,5 +367,6 @@ describe('preflight lab', () => {
     expect(doc.results.find((r) => r.id === 'crl:http://crl3.digicert.com/DigiCertGlobalRootG2.crl')).toMatchObject({ status: 'pass', code: 'CRL_OK' });
     expect(doc.results.some((r) => r.code === 'TLS_CERT_REVOKED')).toBe(true);
     expect(validateJunit(junit)).toBe('');
+    expectCertificatesOnce(readFileSync(json, 'utf8'));
   }, 120_000);
 });

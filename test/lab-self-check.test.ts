@@ -10,8 +10,8 @@ function result(check: CheckKind, host: string, status: Status, code: Code): Che
 
 function doc(results: CheckResult[]): RunDocument {
   return {
-    schemaVersion: 1, tool: { name: 'egress-preflight', version: '0' }, host: { hostname: 'h', platform: 'linux' },
-    profile: 'p', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 0, summary: summarize(results), results,
+    schemaVersion: 2, tool: { name: 'egress-preflight', version: '0' }, host: { hostname: 'h', platform: 'linux' },
+    profile: 'p', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 0, summary: summarize(results), certificates: {}, comparison: null, results,
   };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../config/errors.js';
-import { summarize, type CheckResult, type RunDocument } from '../model/result.js';
+import { summarize, type CertificateDescription, type CertificateTable, type CheckResult, type RunDocument } from '../model/result.js';
 import { renderConsole } from '../reporters/console.js';
 import { renderJson } from '../reporters/json.js';
 import { renderJunit } from '../reporters/junit.js';
@@ -25,18 +25,29 @@ function result(fields: Partial<CheckResult> & Pick<CheckResult, 'id' | 'check' 
   return { address: null, port: null, url: null, message: 'ok', remediation: '', durationMs: 12.3456789, evidence: {}, ...fields };
 }
 
-function runDocument(results: CheckResult[]): RunDocument {
+function runDocument(results: CheckResult[], certificates: CertificateTable = {}): RunDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'egress-preflight', version: '0.1.0' },
     host: { hostname: 'agent-01', platform: 'linux' },
     profile: 'entra-provisioning-agent',
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1234.5678,
     summary: summarize(results),
+    certificates,
+    comparison: null,
     results,
   };
 }
+
+/** A certificate whose every name is hostile, as the certificates table describes it. */
+const HOSTILE_FINGERPRINT = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).toUpperCase().padStart(2, '0')).join(':');
+const HOSTILE_CERTIFICATE: CertificateDescription = {
+  subject: HOSTILE, issuer: HOSTILE, commonName: HOSTILE, issuerCommonName: HOSTILE, serialNumber: '01', notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2027-01-01T00:00:00.000Z', sha256: HOSTILE_FINGERPRINT, signatureAlgorithm: 'sha256WithRSAEncryption', signatureDigest: 'sha256',
+  keyType: 'rsa', keyBits: 2048, curve: null, isCertificateAuthority: false, sans: [`DNS:${HOSTILE}`], crlUrls: [], ocspUrls: [], caIssuersUrls: [],
+  unreadableExtensions: [], unreadable: null,
+};
 
 const LOGIN = 'login.microsoftonline.com';
 const CTL = 'ctldl.windowsupdate.com';
@@ -48,7 +59,7 @@ const HOSTILE_DOC = runDocument([
   result({
     id: `tls:${LOGIN}@${IPV6}:443`, check: 'tls', host: LOGIN, address: IPV6, port: 443, status: 'fail', code: 'TLS_UNTRUSTED',
     message: `chain anchors at ${HOSTILE}`, remediation: `trust ${HOSTILE}`,
-    evidence: { purpose: 'sign-in', subject: HOSTILE, chain: [{ subject: HOSTILE, issuer: HOSTILE }] },
+    evidence: { purpose: 'sign-in', subject: HOSTILE, chain: [HOSTILE_FINGERPRINT] },
   }),
   result({
     id: `inspection:${LOGIN}@${IPV6}:443`, check: 'inspection', host: LOGIN, address: IPV6, port: 443, status: 'skip',
@@ -65,7 +76,7 @@ const HOSTILE_DOC = runDocument([
   result({ id: 'tcp:203.0.113.7:80', check: 'tcp', host: '203.0.113.7', address: '203.0.113.7', port: 80, status: 'pass', code: 'TCP_OK' }),
   // A repeated id must not give two testcases the same name.
   result({ id: 'tcp:203.0.113.7:80', check: 'tcp', host: '203.0.113.7', address: '203.0.113.7', port: 80, status: 'pass', code: 'TCP_OK' }),
-]);
+], { [HOSTILE_FINGERPRINT]: HOSTILE_CERTIFICATE });
 
 let fileCount = 0;
 function writeTemp(text: string, extension: string): string {
@@ -165,6 +176,13 @@ describe('JUnit report', () => {
     expect(JSON.parse(xpath(file, `string(${testcase(tls)}/system-out)`))).toEqual(tls.evidence);
   });
 
+  it('names a chain by its subjects from the certificates table in the failure text, hostile text as data', () => {
+    const tls = resultsWith('fail')[0]!;
+    const text = xpath(file, `string(${testcase(tls)}/failure)`);
+    expect(text).toContain(`  chain: ["${HOSTILE_FINGERPRINT}"]`);
+    expect(text).toMatch(/\n {2}chain subjects: "ctl: .* cdata:\]\]>x\]\]> lt:< amp:&amp; quotes:"' close:<\/system-out><\/testcase> /);
+  });
+
   it('writes times in seconds with at most three decimals', () => {
     const times = xpathAttributes(file, '//@time');
     expect(times.length).toBe(HOSTILE_DOC.results.length + 3);
@@ -220,11 +238,12 @@ describe('console summary', () => {
 });
 
 describe('JSON report', () => {
-  it('round-trips the document, hostile text included, pretty and newline-terminated', () => {
+  it('round-trips the document, hostile text included, compact and newline-terminated', () => {
     const text = renderJson(HOSTILE_DOC);
     expect(JSON.parse(text)).toEqual(HOSTILE_DOC);
-    expect(text.startsWith('{\n  "schemaVersion": 1,')).toBe(true);
+    expect(text.startsWith('{"schemaVersion":2,')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
+    expect(text.indexOf('\n')).toBe(text.length - 1);
   });
 });
 

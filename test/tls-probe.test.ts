@@ -16,6 +16,7 @@ import { probeTls, type TlsEvidence, type TlsTarget } from '../probes/tls.js';
 import { renderConsole } from '../reporters/console.js';
 import { renderJunit } from '../reporters/junit.js';
 import { ObservationSession } from '../runner/session.js';
+import { tableDescription } from '../specs/certificate-registry.js';
 import { CheckRun } from '../specs/check-run.js';
 import { assessObserved, inspectionCheck, judgeInspection } from '../specs/checks/inspection.js';
 import { addressTargets } from '../specs/checks/tcp.js';
@@ -303,10 +304,17 @@ describe('tls and inspection checks in a run', () => {
     expect(inspected.tls).toMatchObject({ status: 'fail', code: 'TLS_UNTRUSTED' });
     expect(inspected.inspection).toMatchObject({ status: 'fail', code: 'TLS_INSPECTED' });
     expect(inspected.inspection.evidence).toMatchObject({ vendor: 'zscaler', observedIssuer: 'Zscaler Intermediate Root CA (zscaler.net) (t)' });
-    // Reports get no DER; every certificate keeps what interface.md asks for.
-    const chain = inspected.tls.evidence['chain'] as Array<Record<string, unknown>>;
-    expect(chain[0]).not.toHaveProperty('der');
-    expect(Object.keys(chain[0] ?? {})).toEqual(expect.arrayContaining(['subject', 'issuer', 'serialNumber', 'notBefore', 'notAfter', 'sha256', 'crlUrls', 'ocspUrls']));
+    // Evidence names the chain by fingerprints, leaf first; each certificate is described once, in the run's table,
+    // with what interface.md asks for and no DER.
+    const chain = inspected.tls.evidence['chain'] as string[];
+    expect(chain).toHaveLength(2);
+    expect(inspected.inspection.evidence['chain']).toEqual(chain);
+    const described = run.certificates.referencedBy(inspected.tls);
+    expect(Object.keys(described).sort()).toEqual([...chain].sort());
+    const leaf = described[chain[0]!] as Record<string, unknown>;
+    expect(leaf).not.toHaveProperty('der');
+    expect(leaf).toMatchObject({ sha256: chain[0], sans: ['DNS:zscaler.lab.test'] });
+    expect(Object.keys(leaf)).toEqual(expect.arrayContaining(['subject', 'issuer', 'serialNumber', 'notBefore', 'notAfter', 'sha256', 'keyType', 'keyBits', 'signatureAlgorithm', 'sans', 'crlUrls', 'ocspUrls', 'caIssuersUrls']));
   });
 
   it('skips tls and inspection when tcp failed, and inspection when no chain was captured', async () => {
@@ -370,15 +378,18 @@ describe('hostile certificate text', () => {
     // Node escapes control characters in its one-line names; the raw text is only in the CN fields.
     expect(evidence.chain[0]?.issuer).not.toMatch(/[\x00-\x1f]/);
 
-    const base = { host: HOST, address: evidence.address, port: 443, url: null, durationMs: 1, evidence: { chain: evidence.chain.map(({ der: _der, ...c }) => c) } };
+    const base = { host: HOST, address: evidence.address, port: 443, url: null, durationMs: 1, evidence: { chain: evidence.chain.map((c) => c.sha256) } };
     const results: CheckResult[] = [
       { ...base, id: `tls:${HOST}@${evidence.address}:443`, check: 'tls', ...tlsVerdict, remediation: tlsVerdict.remediation ?? '' },
       { ...base, id: `inspection:${HOST}@${evidence.address}:443`, check: 'inspection', ...inspectionVerdict, remediation: inspectionVerdict.remediation ?? '' },
     ];
-    const doc = { schemaVersion: 1 as const, tool: { name: 'egress-preflight' as const, version: '0.0.0' }, host: { hostname: 'lab', platform: 'linux' }, profile: 'lab', startedAt: new Date().toISOString(), durationMs: 1, summary: summarize(results), results };
+    const certificates = Object.fromEntries(evidence.chain.map((c) => [c.sha256, tableDescription(c)]));
+    const doc = { schemaVersion: 2 as const, tool: { name: 'egress-preflight' as const, version: '0.0.0' }, host: { hostname: 'lab', platform: 'linux' }, profile: 'lab', startedAt: new Date().toISOString(), durationMs: 1, summary: summarize(results), certificates, comparison: null, results };
     const junitFile = join(workDir, 'hostile.xml');
     writeFileSync(junitFile, renderJunit(doc));
     expect(validateJunit(junitFile)).toBe('');
+    // The failure text names the chain by its subjects, from the certificates table: hostile text stays escaped data.
+    expect(readFileSync(junitFile, 'utf8')).toContain(`chain subjects: "${HOST}"`);
     const consoleText = renderConsole(doc, { color: false });
     expect(consoleText).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u202e]/);
     expect(consoleText).toContain(`Exempt ${HOST} from TLS inspection on the inspecting device`);

@@ -8,10 +8,11 @@ import type { TrustPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { Evidence } from '../../model/result.js';
 import type { AiaEvidence } from '../../probes/aia.js';
-import { isIssuedBy, oneLineName, ParsedCertificate, withoutDer, type ObservedCertificate } from '../../probes/certificates.js';
+import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../probes/certificates.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { assessChain, buildPath, issuerDisplayName, subjectDisplayName, trustAnchors, type ChainPath, type InspectionAssessment } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
+import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import type { CheckRun, Verdict } from '../check-run.js';
 import { foreignPage, unansweredVerdict } from './port80.js';
 import { httpUrls } from './revocation.js';
@@ -154,14 +155,14 @@ export function assessCompleted(completion: ChainCompletion | null, trust: Trust
   return { ...assessment, reason: `${assessment.reason}; the server omits ${fetched}, fetched from its AIA URL as Windows does` };
 }
 
-/** The completion as report evidence: each URL tried, what it gave, and the fetched certificates. */
-export function completionEvidence(completion: ChainCompletion | null): Evidence {
+/** The completion as report evidence: each URL tried, what it gave, and the fetched certificates (as fingerprints). */
+export function completionEvidence(completion: ChainCompletion | null, refer: CertificateReferrer = fingerprintOnly): Evidence {
   if (!completion) return {};
   return {
     aia: {
       outcome: completion.kind,
-      attempts: completion.attempts.map((attempt) => ({ url: attempt.url, for: attempt.for, issuer: attempt.issuer?.sha256 ?? null, failure: attempt.failure })),
-      fetched: completion.kind === 'completed' ? completion.fetched.map(withoutDer) : [],
+      attempts: completion.attempts.map((attempt) => ({ url: attempt.url, for: attempt.for, issuer: attempt.issuer ? refer(attempt.issuer) : null, failure: attempt.failure })),
+      fetched: completion.kind === 'completed' ? completion.fetched.map(refer) : [],
     },
   };
 }

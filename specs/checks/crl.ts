@@ -10,6 +10,7 @@
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
+import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
 import { coverage, crlSignatureOnce, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
@@ -41,7 +42,7 @@ export function crlCheck(run: CheckRun, source: RevocationSource): Promise<Check
     const assessment = await assess(run, source, evidence);
     const verdict = judgeCrl(evidence, assessment, subject.port ?? 80, run.plan.limits.crlMaxBytes);
     const final = verdict.status === 'fail' && !source.configured ? await otherPointsServe(run, source, verdict) : verdict;
-    return makeResult(subject, notingProxy(final, evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source));
+    return makeResult(subject, notingProxy(final, evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source, run.certificates.refer));
   });
 }
 
@@ -169,7 +170,8 @@ function uniqueBySha256<T extends { sha256: string }>(items: readonly T[]): T[] 
   return [...new Map(items.map((item) => [item.sha256, item] as const)).values()];
 }
 
-function crlReportEvidence(evidence: CrlEvidence, assessment: CrlAssessment, source: RevocationSource): Evidence {
+/** `namedBy`: the live certificates that name this URL, and their issuers, as fingerprints into the run's certificate table. */
+function crlReportEvidence(evidence: CrlEvidence, assessment: CrlAssessment, source: RevocationSource, refer: CertificateReferrer): Evidence {
   return {
     fetch: evidence.fetch,
     page: evidence.page,
@@ -178,6 +180,6 @@ function crlReportEvidence(evidence: CrlEvidence, assessment: CrlAssessment, sou
     signature: assessment.signature,
     covered: assessment.covered,
     configured: source.configured,
-    namedBy: source.namedBy.map(({ certificate, issuer }) => ({ subject: certificate.subject, serialNumber: certificate.serialNumber, sha256: certificate.sha256, issuer: issuer?.subject ?? null })),
+    namedBy: source.namedBy.map(({ certificate, issuer }) => ({ sha256: refer(certificate), issuerSha256: issuer ? refer(issuer) : null })),
   };
 }

@@ -4,9 +4,10 @@
 // finding, not inspection.
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { oneLineName, ParsedCertificate, withoutDer } from '../../probes/certificates.js';
+import { ParsedCertificate } from '../../probes/certificates.js';
 import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
+import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
 import { describeHandshake, tlsCheck } from './tls.js';
@@ -43,7 +44,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     // A chain missing its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
     const completion = await chainCompletion(run, evidence);
     const assessment = await namedByProxy(run, evidence, assessCompleted(completion, run.plan.trust, () => assessObserved(evidence, run.plan.trust)));
-    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion) });
+    return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment, run.certificates.refer), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion, run.certificates.refer) });
   });
 }
 
@@ -92,7 +93,8 @@ export function judgeInspection(port: number, evidence: TlsEvidence, assessment:
   };
 }
 
-export function inspectionEvidence(evidence: TlsEvidence, assessment: InspectionAssessment): Evidence {
+/** The chain and the path built over it (anchor included) as fingerprints, each certificate described by `refer`'s table. */
+export function inspectionEvidence(evidence: TlsEvidence, assessment: InspectionAssessment, refer: CertificateReferrer = fingerprintOnly): Evidence {
   return {
     protocol: evidence.protocol,
     vendor: assessment.vendor,
@@ -100,7 +102,7 @@ export function inspectionEvidence(evidence: TlsEvidence, assessment: Inspection
     decidedBy: assessment.decidedBy,
     reason: assessment.reason,
     pathEnd: assessment.path.end.kind,
-    path: assessment.path.links.map((link) => ({ subject: oneLineName(link.certificate.subjectText), sha256: link.certificate.sha256, source: link.source })),
-    chain: evidence.chain.map(withoutDer),
+    path: assessment.path.links.map((link) => ({ sha256: refer(link.certificate.observed), source: link.source })),
+    chain: evidence.chain.map(refer),
   };
 }

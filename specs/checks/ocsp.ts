@@ -9,6 +9,7 @@
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../probes/http-fetch.js';
 import { OCSP_MAX_BYTES, type OcspEvidence } from '../../probes/ocsp.js';
+import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
@@ -40,7 +41,7 @@ export function ocspCheck(run: CheckRun, source: RevocationSource): Promise<Chec
         : 'no live certificate names this responder, and an OCSP request asks about one certificate (TLS endpoints whose chains name it let the tool ask)');
     }
     const evidence = await run.observe.ocsp(source.url, link.certificate, link.issuer);
-    return makeResult(subject, notingProxy(judgeOcsp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, ocspReportEvidence(evidence, source));
+    return makeResult(subject, notingProxy(judgeOcsp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, ocspReportEvidence(evidence, source, run.certificates.refer));
   });
 }
 
@@ -110,7 +111,8 @@ function describeRevocation(revokedAt: string | null, reason: string | null): st
   return `${revokedAt ? ` since ${revokedAt}` : ''}${reason ? ` (${reason})` : ''}`;
 }
 
-function ocspReportEvidence(evidence: OcspEvidence, source: RevocationSource): Evidence {
+/** `namedBy`: the live certificates that name this responder, and their issuers, as fingerprints into the run's certificate table. */
+function ocspReportEvidence(evidence: OcspEvidence, source: RevocationSource, refer: CertificateReferrer): Evidence {
   return {
     request: evidence.request,
     fetch: evidence.fetch,
@@ -118,6 +120,6 @@ function ocspReportEvidence(evidence: OcspEvidence, source: RevocationSource): E
     response: evidence.response,
     parseError: evidence.parseError,
     configured: source.configured,
-    namedBy: source.namedBy.map(({ certificate }) => ({ subject: certificate.subject, serialNumber: certificate.serialNumber, sha256: certificate.sha256 })),
+    namedBy: source.namedBy.map(({ certificate, issuer }) => ({ sha256: refer(certificate), issuerSha256: issuer ? refer(issuer) : null })),
   };
 }

@@ -10,11 +10,12 @@
 // Every finding, chosen or not, is listed in evidence.
 import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { certificateLabel, withoutDer, type CertificateEvidence } from '../../probes/certificates.js';
+import { certificateLabel, type CertificateEvidence } from '../../probes/certificates.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import { HOSTNAME_ERROR_CODE } from '../../probes/chain-trust.js';
 import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
 import { weakCryptoOf, type Weakness } from '../../probes/weak-crypto.js';
+import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
@@ -60,7 +61,7 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
     // A chain missing its intermediate is judged as the agent's Windows meets it: completed from the AIA URL.
     const completion = await chainCompletion(run, evidence);
     const verdict = completedTlsVerdict(judgeTls(target.port, evidence, revocations), completion, certificateFindings(evidence, revocations), describeHandshake(evidence, target.port), evidence);
-    return makeResult(subject, verdict, (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), { ...tlsReportEvidence(evidence, revocations), ...completionEvidence(completion) });
+    return makeResult(subject, verdict, (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), { ...tlsReportEvidence(evidence, revocations, run.certificates.refer), ...completionEvidence(completion, run.certificates.refer) });
   });
 }
 
@@ -233,8 +234,8 @@ function verifyErrorText(evidence: TlsEvidence, code: string): string {
   return `${reason} (${weakness.text})`;
 }
 
-/** The report evidence: everything observed, certificates without their DER. */
-export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly Revocation[] = []): Evidence {
+/** The report evidence: everything observed; the chain as fingerprints, each certificate described by `refer`'s table. */
+export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly Revocation[] = [], refer: CertificateReferrer = fingerprintOnly): Evidence {
   return {
     host: evidence.host,
     address: evidence.address,
@@ -254,7 +255,7 @@ export function tlsReportEvidence(evidence: TlsEvidence, revocations: readonly R
     legacyRetry: evidence.legacyRetry ? { ...evidence.legacyRetry } : null,
     weakCrypto: weakCryptoOf(evidence.chain, evidence.keyExchange).map((weakness) => weakness.text),
     findings: certificateFindings(evidence, revocations).map((finding) => finding.code),
-    chain: evidence.chain.map(withoutDer),
+    chain: evidence.chain.map(refer),
   };
 }
 

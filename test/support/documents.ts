@@ -10,13 +10,15 @@ export function result(fields: ResultFields): CheckResult {
 
 export function runDocument(results: CheckResult[]): RunDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'egress-preflight', version: '0.1.0' },
     host: { hostname: 'agent-01', platform: 'linux' },
     profile: 'entra-provisioning-agent',
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1234.5678,
     summary: summarize(results),
+    certificates: {},
+    comparison: null,
     results,
   };
 }
