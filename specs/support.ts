@@ -1,53 +1,39 @@
-// Vitest glue shared by every spec file: the run plan arrives through provide/inject, each test carries its
-// CheckResult in task.meta for the reporters, and a failed check fails its test.
-import { BroadcastChannel } from 'node:worker_threads';
+// Vitest glue of the spec: the run it reads (the CLI's, already under way, or one built from the plan vitest
+// provides), and one test per check that carries its CheckResult in task.meta for the reporters: a failed
+// check fails its test, a skipped one is skipped.
 import { inject, test } from 'vitest';
 import type { RunPlan } from '../config/plan.js';
 import type { CheckResult } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
-import { CheckRun } from './check-run.js';
 import { startAllChecks } from './all-checks.js';
+import { CheckRun } from './check-run.js';
+import { providedCheckRun } from './current-run.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     plan: RunPlan;
-    /** Where each check's result is posted once judged (runner/run-checks.ts listens); absent outside the CLI. */
-    resultsChannel?: string;
   }
   export interface TaskMeta {
     result?: CheckResult;
   }
 }
 
-let current: CheckRun | undefined;
+let own: CheckRun | undefined;
 
 /**
- * The run shared by all spec files of this worker (the runner uses one worker without isolation). Every check
- * starts at once, so a slow endpoint delays only its own results, whatever order the spec files run in.
+ * The run the spec's tests read: the CLI's, whose checks all started before the spec was loaded; under
+ * `vitest run`, one built from the provided plan, every check started at once so that a slow endpoint delays
+ * only its own results.
  */
 export function checkRun(): CheckRun {
-  if (!current) {
+  const provided = providedCheckRun();
+  if (provided) return provided;
+  if (!own) {
     const plan = inject('plan');
-    current = new CheckRun(plan, new ObservationSession(plan));
-    postFinishedResults(current, inject('resultsChannel'));
-    startAllChecks(current);
+    own = new CheckRun(plan, new ObservationSession(plan));
+    void startAllChecks(own).catch(() => {});
   }
-  return current;
-}
-
-/** Posts every judged result to the runner, which keeps them when the run is interrupted before their tests report. */
-function postFinishedResults(run: CheckRun, channelName: string | undefined): void {
-  if (!channelName) return;
-  const channel = new BroadcastChannel(channelName);
-  // The channel must never keep the worker alive.
-  channel.unref();
-  run.onFinished((result) => {
-    try {
-      channel.postMessage(result);
-    } catch {
-      // A result that cannot be cloned still reaches the runner through its test.
-    }
-  });
+  return own;
 }
 
 export class CheckFailed extends Error {
