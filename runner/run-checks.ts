@@ -73,9 +73,13 @@ async function runSpec(run: CheckRun, internalErrors: string[]): Promise<ChecksO
   for (const file of files) {
     for (const error of file.result?.errors ?? []) internalErrors.push(`${path.basename(file.filepath)}: ${error.message}`);
     for (const test of testsOf(file)) {
-      const result = test.meta.result;
-      if (result) results.push(result);
-      else internalErrors.push(`${test.name}: ${test.result?.errors?.map((e) => e.message).join('; ') || 'no result recorded'}`);
+      const { results: judged, crashed } = test.meta;
+      if (judged && crashed) {
+        results.push(...judged);
+        internalErrors.push(...crashed);
+      } else {
+        internalErrors.push(`${test.name}: ${test.result?.errors?.map((e) => e.message).join('; ') || 'no result recorded'}`);
+      }
     }
   }
   return { results: orderResults(results, run.plan), internalErrors, interrupted: false };
