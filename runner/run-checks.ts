@@ -1,8 +1,8 @@
 // Runs a plan's checks in this thread: the observation session and every check start the moment the plan exists,
 // before any spec code or vitest loads; then the spec (specs/checks.spec.ts, a real vitest spec) is collected and
-// run by vitest's own test runner (@vitest/runner) here too, reading the same CheckRun, and each test's
-// CheckResult is collected from its task.meta. No worker thread, no RPC per test: vitest's node side (Vite,
-// the pools) is not loaded at all.
+// run by vitest's own test runner (@vitest/runner) here too, reading the same CheckRun, and each endpoint
+// test's CheckResults are collected from its task.meta. No worker thread, no RPC per test: vitest's node side
+// (Vite, the pools, `vitest/node`) is not loaded at all.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,7 +41,7 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise
   run.onFinished((result) => {
     if (plan.checks.includes(result.check)) judged.set(result.id, result);
   });
-  // A kind whose targets cannot be found fails the spec's collection, which reports it.
+  // A kind whose targets cannot be found fails a test of its own in the spec, which reports it.
   void startAllChecks(run).catch(() => {});
   const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
     resolve({ results: orderResults([...judged.values()], plan), internalErrors: [], interrupted: true });
