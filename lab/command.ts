@@ -1,7 +1,7 @@
 // `preflight lab`: the tool working without internet. It starts the lab network in this process, points the
 // profile at it (resolver, port map, placeholder names), runs the checks, and then checks the tool itself: every
 // simulated fault must come out with the code it was built to produce, and every healthy host must pass.
-import { loadPlan } from '../config/load.js';
+import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
 import { consoleStream, executePlan, EXIT_CHECK_FAILED, EXIT_OK, type RunOptions } from '../cli/execute.js';
 import { validateReportTargets } from '../reporters/targets.js';
@@ -15,17 +15,8 @@ const LAB_TIMEOUT_MS = 2000;
 export async function runLab(options: RunOptions): Promise<number> {
   // Before the lab network starts: a report that cannot be written is a usage error, not a finding.
   await validateReportTargets(options);
-  const plan = await labPlan(options);
-  const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })));
+  const { plan: pointed, network } = await startLabRun(options);
   try {
-    const pointed: RunPlan = {
-      ...plan,
-      resolvers: [network.resolver],
-      // The lab simulates the network: this machine's own hosts file does not describe it (an explicit --hosts-file still applies).
-      hostsFile: options.hostsFile === undefined ? null : plan.hostsFile,
-      portMap: { ...network.portMap, ...plan.portMap },
-      trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
-    };
     // With a report on stdout, the lab's own lines go to stderr: `lab --junit - | xmllint -` reads pure XML.
     const say = consoleStream(options);
     say.write(describeLab(network));
@@ -43,8 +34,26 @@ export async function runLab(options: RunOptions): Promise<number> {
   }
 }
 
+/**
+ * The lab network, started, and the plan pointed at it: what `preflight lab` runs, and what the spec's vitest
+ * config (specs/vitest.config.ts) provides to the spec. The caller closes the network.
+ */
+export async function startLabRun(options: PlanOptions): Promise<{ plan: RunPlan; network: LabNetwork }> {
+  const plan = await labPlan(options);
+  const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })));
+  const pointed: RunPlan = {
+    ...plan,
+    resolvers: [network.resolver],
+    // The lab simulates the network: this machine's own hosts file does not describe it (an explicit --hosts-file still applies).
+    hostsFile: options.hostsFile === undefined ? null : plan.hostsFile,
+    portMap: { ...network.portMap, ...plan.portMap },
+    trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
+  };
+  return { plan: pointed, network };
+}
+
 /** The profile with every unfilled placeholder given a lab name, so that all its hosts are probed. */
-async function labPlan(options: RunOptions): Promise<RunPlan> {
+async function labPlan(options: PlanOptions): Promise<RunPlan> {
   // The lab is on loopback: a proxy from the environment would not reach it (an explicit --proxy still applies).
   const labOptions = { ...options, resolvers: ['127.0.0.1'], timeout: options.timeout ?? LAB_TIMEOUT_MS, noProxy: true };
   const first = await loadPlan(labOptions);

@@ -3,7 +3,7 @@
 // absolute-form request and resolves the name itself; per hop, since a redirect may cross from one to the other.
 // A redirect's policy (probes/redirects.ts) judges each resolved address here, before anything connects.
 import { isIP, type Socket } from 'node:net';
-import { Client, type buildConnector, type Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
@@ -98,6 +98,7 @@ export function directRouter(options: DirectRouterOptions): HttpRouter {
         if (reason) throw new AddressRefused(address, isIP(host) ? reason : `${host} resolves (by this run's DNS) to ${address}: ${reason}`);
       }
       const port = options.connectPort(Number(url.port || 80));
+      const { Client } = await loadUndici();
       return options.runStep(async () => {
         const failedAttempts: ConnectAttempt[] = [];
         for (const address of resolution.addresses) {
@@ -112,7 +113,7 @@ export function directRouter(options: DirectRouterOptions): HttpRouter {
             continue;
           }
           const connectMs = elapsedSince(started);
-          return overSocket(socket, url.origin, (dispatcher) => exchange({ dispatcher, address, port, connectMs, failedAttempts, relay: null }));
+          return overSocket(Client, socket, url.origin, (dispatcher) => exchange({ dispatcher, address, port, connectMs, failedAttempts, relay: null }));
         }
         const last = failedAttempts[failedAttempts.length - 1];
         throw new RouteFailure(last?.code ?? 'TCP_UNREACHABLE', last?.detail ?? `${host} has no address to connect to`, failedAttempts);
@@ -141,7 +142,7 @@ export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
   const proxyOrigin = `http://${formatHostPort(endpoint.host, endpoint.port)}`;
   const authorization = proxyAuthorization(endpoint);
   return {
-    withConnection(url, signal, exchange) {
+    async withConnection(url, signal, exchange) {
       const port = options.connectPort(Number(url.port || 80));
       // The request-target names the origin and the resource: no user info, no fragment.
       const absolute = new URL(`${url.pathname}${url.search}`, `${url.protocol}//${url.host}`);
@@ -152,6 +153,7 @@ export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
         headers: { host: absolute.host, ...(authorization === null ? {} : { 'proxy-authorization': authorization }) },
         credentialsSent: authorization !== null,
       };
+      const { Client } = await loadUndici();
       return options.runStep(async () => {
         const started = performance.now();
         let socket;
@@ -161,7 +163,7 @@ export function proxyRouter(options: ProxyRouterOptions): HttpRouter {
           throw new ProxyRefusalError(unreachableRefusal({ proxy, target: relay.target, credentialsSent: relay.credentialsSent }, error));
         }
         const connectMs = elapsedSince(started);
-        return overSocket(socket, proxyOrigin, (dispatcher) => exchange({ dispatcher, address: null, port, connectMs, failedAttempts: [], relay }));
+        return overSocket(Client, socket, proxyOrigin, (dispatcher) => exchange({ dispatcher, address: null, port, connectMs, failedAttempts: [], relay }));
       });
     },
   };
@@ -177,8 +179,16 @@ export function routerPerHost(choose: (host: string, port: number) => HttpRouter
   };
 }
 
+/**
+ * undici, imported when the first fetch starts (about 0.1 s): a run's first DNS query, and a run without port-80
+ * checks, need none of it. Awaited before a fetch opens its socket, never between: a socket must not wait
+ * without undici's error handling while an import completes.
+ */
+let undiciLoaded: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undiciLoaded ??= import('undici'));
+
 /** Runs `use` with a client over `socket`, which undici then owns, and destroys it once `use` settles. */
-async function overSocket<T>(socket: Socket, origin: string, use: (dispatcher: Dispatcher) => Promise<T>): Promise<T> {
+async function overSocket<T>(Client: typeof import('undici').Client, socket: Socket, origin: string, use: (dispatcher: Dispatcher) => Promise<T>): Promise<T> {
   const dispatcher = new Client(origin, { connect: handOver(socket) });
   try {
     return await use(dispatcher);

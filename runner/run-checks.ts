@@ -1,146 +1,134 @@
-// Runs the spec files of the plan's check kinds in vitest, in this process's control, and collects each
-// test's CheckResult. One worker without isolation: the specs share one observation session.
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+// Runs a plan's checks in this thread: the observation session and every check start the moment the plan exists,
+// before any spec code or vitest loads; then the spec (specs/checks.spec.ts, a real vitest spec) is collected and
+// run by vitest's own test runner (@vitest/runner) here too, reading the same CheckRun, and each endpoint
+// test's CheckResults are collected from its task.meta. No worker thread, no RPC per test: vitest's node side
+// (Vite, the pools, `vitest/node`) is not loaded at all.
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BroadcastChannel } from 'node:worker_threads';
-import type { TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node';
-import type { Reporter } from 'vitest/reporters';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { File as RunnerTestFile, Task as RunnerTask, Test as RunnerTest, VitestRunner, VitestRunnerConfig } from '@vitest/runner';
 import type { RunPlan } from '../config/plan.js';
 import { CHECK_KINDS } from '../model/codes.js';
 import type { CertificateTable, CheckResult } from '../model/result.js';
-import type { FinishedResult } from '../specs/support.js';
+import { startAllChecks } from '../specs/all-checks.js';
+import { CheckRun } from '../specs/check-run.js';
+import { provideCheckRun } from '../specs/current-run.js';
+import { ObservationSession } from './session.js';
 
 export interface ChecksOutcome {
   results: CheckResult[];
   /** The certificates the results refer to by fingerprint, each described once. */
   certificates: CertificateTable;
-  /** Failures of the tool itself (a spec that crashed): the run exits 3, with the results it has. */
+  /** Failures of the tool itself (a check that crashed): the run exits 3, with the results it has. */
   internalErrors: string[];
   /** The run was interrupted: `results` are the checks that had finished; the others did not run. */
   interrupted: boolean;
 }
 
-/** The compiled tree (dist/): vitest's root, so that include patterns stay relative. */
+/** The compiled tree (dist/), where the spec lives. */
 const distRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Spec files for the plan's kinds, relative to distRoot. A kind whose spec does not exist yet has no file. */
-export function specFilesFor(plan: RunPlan): string[] {
-  return plan.checks.map((kind) => `specs/${kind}.spec.js`).filter((file) => existsSync(path.join(distRoot, file)));
-}
+export const SPEC_FILE = path.join(distRoot, 'specs', 'checks.spec.js');
 
 /** Runs the checks; when `interrupt` fires, returns at once with the checks finished so far. */
 export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise<ChecksOutcome> {
-  const collector = new ResultCollector(plan);
-  const include = specFilesFor(plan);
-  if (include.length === 0) return { results: [], certificates: {}, internalErrors: [], interrupted: false };
-  // Every check's result as soon as it is judged (specs/support.ts posts them): a check may finish while an earlier
-  // spec file still waits on a tarpit, and its own test has not even started when Ctrl-C comes.
-  const channel = new BroadcastChannel(`egress-preflight-results-${randomUUID()}`);
-  channel.onmessage = (event) => collector.finished((event as { data: FinishedResult }).data);
+  if (plan.checks.length === 0) return { results: [], certificates: {}, internalErrors: [], interrupted: false };
+  const internalErrors: string[] = [];
+  // In this thread a crash no test catches would end the process with a stack; it is the tool's failure instead.
+  const onUnhandled = (error: unknown) => void internalErrors.push(error instanceof Error ? error.message : String(error));
+  process.on('unhandledRejection', onUnhandled);
+  const run = new CheckRun(plan, new ObservationSession(plan));
+  // Every check's result as soon as it is judged: a check may finish long before its test reports, and Ctrl-C
+  // must not lose it. Prerequisites of kinds the plan leaves out (tcp under --only tls) are not reported.
+  const judged = new Map<string, CheckResult>();
+  run.onFinished((result) => {
+    if (plan.checks.includes(result.check)) judged.set(result.id, result);
+  });
+  // A kind whose targets cannot be found fails a test of its own in the spec, which reports it.
+  void startAllChecks(run).catch(() => {});
   const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
-    resolve({ results: orderResults(collector.everyFinished(), plan), certificates: collector.certificates, internalErrors: [], interrupted: true });
+    const results = orderResults([...judged.values()], plan);
+    resolve({ results, certificates: certificatesOf(run, results), internalErrors: [], interrupted: true });
   }, { once: true }));
   try {
-    return await Promise.race([interrupted, runVitest(plan, include, collector, String(channel.name))]);
+    return await Promise.race([interrupted, runSpec(run, internalErrors)]);
   } finally {
-    channel.close();
+    process.removeListener('unhandledRejection', onUnhandled);
   }
 }
 
-async function runVitest(plan: RunPlan, include: string[], collector: ResultCollector, resultsChannel: string): Promise<ChecksOutcome> {
-  const savedExitCode = process.exitCode;
-  // Imported here, not at the top: the CLI's other commands and its argument errors need no vitest.
-  const { createVitest } = await import('vitest/node');
-  const ownListeners = new Set(process.listeners('SIGINT'));
-  const vitest = await createVitest('test', {
-    root: distRoot,
-    config: false,
-    include,
-    watch: false,
-    pool: 'threads',
-    maxWorkers: 1,
-    isolate: false,
-    fileParallelism: false,
-    // Tests only await results already in flight; the concurrency cap lives in the observation session.
-    maxConcurrency: 1_000_000,
-    // Every network step has its own deadline, so a test cannot hang on the network.
-    testTimeout: 0,
-    passWithNoTests: true,
-    // The specs are compiled JavaScript: Node's own import loads them faster than Vite's module runner.
-    experimental: { viteModuleRunner: false, nodeLoader: false },
-    // dns first: its spec loads no certificate code, so the first probes start soonest.
-    sequence: { sequencer: CheckKindSequencer },
-    provide: { plan, resultsChannel },
-    reporters: [collector],
-  });
-  // vitest exits the process on Ctrl-C; the CLI handles it instead, writing what has finished.
-  for (const listener of process.listeners('SIGINT')) if (!ownListeners.has(listener)) process.removeListener('SIGINT', listener);
+let specRuns = 0;
+
+async function runSpec(run: CheckRun, internalErrors: string[]): Promise<ChecksOutcome> {
+  const { startTests } = await vitestTestRunner();
+  const results: CheckResult[] = [];
+  const runner: VitestRunner = {
+    config: RUNNER_CONFIG,
+    // A fresh instance of the spec per run (one process may run several plans); its imports stay shared.
+    importFile: (file) => import(`${pathToFileURL(file).href}?run=${++specRuns}`),
+  };
+  provideCheckRun(run);
+  let files: RunnerTestFile[];
   try {
-    await vitest.start();
+    files = await startTests([SPEC_FILE], runner);
   } finally {
-    await vitest.close();
+    provideCheckRun(undefined);
   }
-  process.exitCode = savedExitCode; // vitest sets it on failed tests; the CLI decides the exit code
-  return { results: orderResults(collector.results, plan), certificates: collector.certificates, internalErrors: collector.internalErrors, interrupted: false };
+  for (const file of files) {
+    for (const error of file.result?.errors ?? []) internalErrors.push(`${path.basename(file.filepath)}: ${error.message}`);
+    for (const test of testsOf(file)) {
+      const { results: judged, crashed } = test.meta;
+      if (judged && crashed) {
+        results.push(...judged);
+        internalErrors.push(...crashed);
+      } else {
+        internalErrors.push(`${test.name}: ${test.result?.errors?.map((e) => e.message).join('; ') || 'no result recorded'}`);
+      }
+    }
+  }
+  const ordered = orderResults(results, run.plan);
+  return { results: ordered, certificates: certificatesOf(run, ordered), internalErrors, interrupted: false };
 }
 
-/** Runs spec files in the order of CHECK_KINDS. */
-class CheckKindSequencer implements TestSequencer {
-  async shard(files: TestSpecification[]): Promise<TestSpecification[]> {
-    return files;
-  }
-
-  async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (spec: TestSpecification) => CHECK_KINDS.findIndex((kind) => spec.moduleId.endsWith(`/${kind}.spec.js`));
-    return [...files].sort((a, b) => rank(a) - rank(b));
-  }
+/** The run's certificate table, cut to what these results refer to (evidence names certificates by fingerprint). */
+function certificatesOf(run: CheckRun, results: readonly CheckResult[]): CertificateTable {
+  const table: CertificateTable = {};
+  for (const result of results) Object.assign(table, run.certificates.referencedBy(result));
+  return table;
 }
 
-class ResultCollector implements Reporter {
-  readonly results: CheckResult[] = [];
-  readonly internalErrors: string[] = [];
-  /** The certificates every result collected refers to, merged: a certificate seen in many results is kept once. */
-  readonly certificates: CertificateTable = {};
-  /** Results judged in the worker, by id, whether or not their test has reported yet. */
-  private readonly judged = new Map<string, CheckResult>();
+/**
+ * vitest's test runner, the very module instance whose `test` and `describe` the spec imports from 'vitest'
+ * (resolved from vitest's own location, not a second copy).
+ */
+async function vitestTestRunner(): Promise<typeof import('@vitest/runner')> {
+  const fromVitest = createRequire(createRequire(import.meta.url).resolve('vitest/package.json'));
+  return import(pathToFileURL(fromVitest.resolve('@vitest/runner')).href) as Promise<typeof import('@vitest/runner')>;
+}
 
-  constructor(private readonly plan: RunPlan) {}
+const RUNNER_CONFIG: VitestRunnerConfig = {
+  root: distRoot,
+  setupFiles: [],
+  name: undefined,
+  passWithNoTests: true,
+  testNamePattern: undefined,
+  allowOnly: false,
+  sequence: { seed: 0, hooks: 'stack', setupFiles: 'list' },
+  chaiConfig: undefined,
+  // Tests only await results already in flight; the concurrency cap lives in the observation session.
+  maxConcurrency: 1_000_000,
+  // Every network step has its own deadline, so a test cannot hang on the network.
+  testTimeout: 0,
+  hookTimeout: 0,
+  retry: 0,
+  includeTaskLocation: false,
+  tags: [],
+  tagsFilter: undefined,
+  strictTags: false,
+};
 
-  /** A result judged in the worker; prerequisites of kinds the plan leaves out (tcp under --only tls) have no test. */
-  finished({ result, certificates }: FinishedResult): void {
-    if (!this.plan.checks.includes(result.check)) return;
-    this.judged.set(result.id, result);
-    this.keepCertificates(certificates);
-  }
-
-  /** What the tests reported, and every other result that was judged before they could. */
-  everyFinished(): CheckResult[] {
-    const reported = new Set(this.results.map((result) => result.id));
-    return [...this.results, ...[...this.judged.values()].filter((result) => !reported.has(result.id))];
-  }
-
-  onTestCaseResult(testCase: TestCase): void {
-    const { result, certificates } = testCase.meta();
-    if (result) {
-      this.results.push(result);
-      return this.keepCertificates(certificates ?? {});
-    }
-    const errors = testCase.result().errors ?? [];
-    this.internalErrors.push(`${testCase.fullName}: ${errors.map((e) => e.message).join('; ') || 'no result recorded'}`);
-  }
-
-  private keepCertificates(certificates: CertificateTable): void {
-    for (const [fingerprint, description] of Object.entries(certificates)) this.certificates[fingerprint] ??= description;
-  }
-
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {
-    for (const module of modules) {
-      for (const error of module.errors()) this.internalErrors.push(`${path.basename(module.moduleId)}: ${error.message}`);
-    }
-    for (const error of unhandledErrors) this.internalErrors.push(error.message ?? String(error));
-  }
+function* testsOf(task: RunnerTask): Generator<RunnerTest> {
+  if (task.type === 'test') yield task;
+  else if ('tasks' in task) for (const child of task.tasks) yield* testsOf(child);
 }
 
 /** Reports read best host by host in plan order, checks in their natural order within a host. */

@@ -1,25 +1,34 @@
 // Observations of one run: every probe result memoized by its target, so that each DNS name is resolved once
 // and each connection attempted once however many checks read it, all under one concurrency cap.
 import type { RunPlan } from '../config/plan.js';
-import { probeAia, type AiaEvidence } from '../probes/aia.js';
+import type { AiaEvidence } from '../probes/aia.js';
 import type { ObservedCertificate } from '../probes/certificates.js';
-import { probeCrl, type CrlEvidence } from '../probes/crl.js';
+import type { CrlEvidence } from '../probes/crl.js';
 import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
 import { POLICY_EDE_CODES } from '../probes/dns-ede.js';
 import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import type { FetchEvidence } from '../probes/http-fetch.js';
 import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../probes/http-routes.js';
-import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
+import type { OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvidence } from '../probes/tunnel.js';
 import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
-import { probeTls, type TlsEvidence } from '../probes/tls.js';
+import type { TlsEvidence } from '../probes/tls.js';
 import { ChainTrust } from '../probes/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
 import { RunMemo } from './run-memo.js';
+
+/**
+ * Probes that parse certificates load @peculiar/x509 and the PKI code (a few hundred ms): imported on first use,
+ * so that a run's first DNS query does not wait for them.
+ */
+const probeTls = async (...args: Parameters<typeof import('../probes/tls.js').probeTls>) => (await import('../probes/tls.js')).probeTls(...args);
+const probeCrl = async (...args: Parameters<typeof import('../probes/crl.js').probeCrl>) => (await import('../probes/crl.js')).probeCrl(...args);
+const probeAia = async (...args: Parameters<typeof import('../probes/aia.js').probeAia>) => (await import('../probes/aia.js')).probeAia(...args);
+const probeOcsp = async (...args: Parameters<typeof import('../probes/ocsp.js').probeOcsp>) => (await import('../probes/ocsp.js')).probeOcsp(...args);
 
 export class ObservationSession {
   private readonly limiter: Limiter;

@@ -24,11 +24,14 @@ export class CheckRun {
   readonly hosts: HostPlan[];
   /** Every certificate the results refer to, described once per run (evidence names them by fingerprint). */
   readonly certificates = new CertificateRegistry();
+  /** Each host's endpoints: a result's owners are looked up here, not in the whole plan (2,000 × 14,000 at scale). */
+  private readonly endpointsByHost: ReadonlyMap<string, PlannedEndpoint[]>;
   private readonly results = new Map<string, Promise<CheckResult>>();
   private readonly finishedListeners: Array<(result: CheckResult) => void> = [];
 
   constructor(readonly plan: RunPlan, readonly observe: ObservationSession) {
     this.hosts = groupByHost(plan.endpoints);
+    this.endpointsByHost = new Map(this.hosts.map((host) => [host.host, host.endpoints]));
   }
 
   wants(kind: CheckKind): boolean {
@@ -43,7 +46,9 @@ export class CheckRun {
   once(subject: ResultSubject, judge: () => Promise<CheckResult>): Promise<CheckResult> {
     let pending = this.results.get(subject.id);
     if (!pending) {
-      const owners = endpointsOf(subject, this.plan.endpoints);
+      // Owners by host or port share the subject's host; by URL they are searched among all (URLs are few).
+      const byUrl = subject.check === 'http' || subject.check === 'crl' || subject.check === 'ocsp';
+      const owners = endpointsOf(subject, byUrl ? this.plan.endpoints : this.endpointsByHost.get(subject.host) ?? []);
       const unfilled = unfilledResult(subject, owners, this.plan.endpoints);
       pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => qualifiedResult(result, owners));
       this.results.set(subject.id, pending);

@@ -1,78 +1,70 @@
-// Vitest glue shared by every spec file: the run plan arrives through provide/inject, each test carries its
-// CheckResult in task.meta for the reporters, and a failed check fails its test.
-import { BroadcastChannel } from 'node:worker_threads';
+// Vitest glue of the spec: the run it reads (the CLI's, already under way, or one built from the plan vitest
+// provides), and the test of one endpoint, which carries its CheckResults in task.meta for the reporters.
 import { inject, test } from 'vitest';
 import type { RunPlan } from '../config/plan.js';
-import type { CertificateTable, CheckResult } from '../model/result.js';
+import type { CheckResult } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
-import { CheckRun } from './check-run.js';
 import { startAllChecks } from './all-checks.js';
+import { CheckRun } from './check-run.js';
+import { providedCheckRun } from './current-run.js';
+import type { PlannedCheck } from './registry.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     plan: RunPlan;
-    /** Where each check's result is posted once judged (runner/run-checks.ts listens); absent outside the CLI. */
-    resultsChannel?: string;
   }
   export interface TaskMeta {
-    result?: CheckResult;
-    /** The certificates `result` refers to by fingerprint, described: the document's table is made of these. */
-    certificates?: CertificateTable;
+    /** The endpoint's results, in the order of its checks. */
+    results?: CheckResult[];
+    /** Checks that threw instead of giving a result: "<id>: <message>", failures of the tool itself. */
+    crashed?: string[];
   }
 }
 
-let current: CheckRun | undefined;
+let own: CheckRun | undefined;
 
 /**
- * The run shared by all spec files of this worker (the runner uses one worker without isolation). Every check
- * starts at once, so a slow endpoint delays only its own results, whatever order the spec files run in.
+ * The run the spec's tests read: the CLI's, whose checks all started before the spec was loaded; under
+ * `vitest run`, one built from the provided plan, every check started at once so that a slow endpoint delays
+ * only its own results.
  */
 export function checkRun(): CheckRun {
-  if (!current) {
+  const provided = providedCheckRun();
+  if (provided) return provided;
+  if (!own) {
     const plan = inject('plan');
-    current = new CheckRun(plan, new ObservationSession(plan));
-    postFinishedResults(current, inject('resultsChannel'));
-    startAllChecks(current);
+    own = new CheckRun(plan, new ObservationSession(plan));
+    void startAllChecks(own).catch(() => {});
   }
-  return current;
+  return own;
 }
 
-/** Posts every judged result to the runner, which keeps them when the run is interrupted before their tests report. */
-function postFinishedResults(run: CheckRun, channelName: string | undefined): void {
-  if (!channelName) return;
-  const channel = new BroadcastChannel(channelName);
-  // The channel must never keep the worker alive.
-  channel.unref();
-  run.onFinished((result) => {
-    try {
-      channel.postMessage({ result, certificates: run.certificates.referencedBy(result) } satisfies FinishedResult);
-    } catch {
-      // A result that cannot be cloned still reaches the runner through its test.
-    }
-  });
-}
-
-/** What a check's test, or the results channel, hands to the runner: the result and the certificates it names. */
-export interface FinishedResult {
-  result: CheckResult;
-  certificates: CertificateTable;
-}
-
-export class CheckFailed extends Error {
-  constructor(result: CheckResult) {
-    super(`${result.code}: ${result.message}`);
-    this.name = 'CheckFailed';
+export class ChecksFailed extends Error {
+  constructor(failed: readonly CheckResult[], crashed: readonly string[]) {
+    // One line per failed check: its id, code and message; then each check that crashed.
+    super([...failed.map((result) => `${result.id} ${result.code}: ${result.message}`), ...crashed.map((line) => `${line} (internal error)`)].join('\n'));
+    this.name = 'ChecksFailed';
   }
 }
 
-/** One vitest test per check: it passes, fails or is skipped as the check's result says. */
-export function checkTest(id: string, produce: () => Promise<CheckResult>): void {
-  test(id, async (context) => {
-    const result = await produce();
-    context.task.meta.result = result;
-    // Beside the result, not in its evidence: each run's table is made once, in the runner, from these.
-    context.task.meta.certificates = checkRun().certificates.referencedBy(result);
-    if (result.status === 'fail') throw new CheckFailed(result);
-    if (result.status === 'skip') context.skip(result.message);
+/**
+ * One vitest test for an endpoint's checks. Each result goes in task.meta as soon as the test ends; the test
+ * fails if a check failed or crashed, is skipped if every check was, and passes otherwise (warnings pass).
+ */
+export function endpointTest(endpoint: string, checks: readonly PlannedCheck[]): void {
+  test(endpoint, async (context) => {
+    // async: a check that throws at once is caught like one that rejects.
+    const settled = await Promise.allSettled(checks.map(async (check) => check.result()));
+    const results = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const crashed = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`${checks[i]?.id}: ${messageOf(outcome.reason)}`] : []));
+    context.task.meta.results = results;
+    context.task.meta.crashed = crashed;
+    const failed = results.filter((result) => result.status === 'fail');
+    if (failed.length > 0 || crashed.length > 0) throw new ChecksFailed(failed, crashed);
+    if (results.every((result) => result.status === 'skip')) context.skip(results[0]?.message);
   });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
