@@ -18,6 +18,7 @@ import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js'
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { Limiter } from '../probes/limiter.js';
+import { elasticLimit, socketBudget } from '../probes/elastic-limit.js';
 
 export class ObservationSession {
   private readonly limiter: Limiter;
@@ -35,7 +36,9 @@ export class ObservationSession {
   private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
-    this.limiter = new Limiter(plan.concurrency);
+    // A cap set by the user is a hard one; the default grows while operations only wait on the network.
+    const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()) });
+    this.limiter = new Limiter(plan.concurrency, { onQueued: elastic });
     this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
     const connecting = {
       connectPort: (port: number) => this.connectPort(port),
