@@ -53,13 +53,13 @@ export async function measurePair(ctx: SittingContext, size: number, latencyMs: 
   const configFile = await writeEndpointsConfig(ctx.scratch, `endpoints-${size}.json`, endpoints.map((endpoint) => endpoint.name));
   const ours: CliOutcome[] = [];
   const blackbox: BlackboxOutcome[] = [];
-  const label = latencyMs === null ? '' : ` through the relay at RTT ${latencyMs} ms`;
+  const label = ` (${size} endpoints${latencyMs === null ? '' : `, through the relay at RTT ${latencyMs} ms`})`;
   for (let round = 1; round <= ctx.rounds; round++) {
-    const suffix = `${label} (round ${round} of ${ctx.rounds})`;
+    const suffix = `${label}, round ${round} of ${ctx.rounds}`;
     const jsonFile = path.join(ctx.scratch, `result-${size}.json`);
     ours.push(await throughRelay(ctx, latencyMs, (target) => {
       const args = cliArgs({ ...target, configFile, caFile: ctx.caFile }, FULL_KINDS, ctx.concurrency, jsonFile);
-      return runCli(`preflight, ${size} endpoints, ${size * CHECKS_PER_NAME} checks${suffix}`, args, size * CHECKS_PER_NAME, ctx.scratch, ctx.warnings);
+      return runCli(`preflight, ${size * CHECKS_PER_NAME} checks${suffix}`, args, size * CHECKS_PER_NAME, ctx.scratch, ctx.warnings);
     }));
     blackbox.push(await throughRelay(ctx, latencyMs, (target) => measureBlackbox(ctx, endpoints, target, latencyMs === null ? BLACKBOX_SCRAPES : BLACKBOX_SCRAPES_UNDER_LATENCY, suffix)));
   }
