@@ -41,6 +41,8 @@ export const RESOLVER_ADDRESS = loopbackAddress(FIRST_ADDRESS_INDEX);
 export const STARTUP_RESOLVER_ADDRESS = loopbackAddress(FIRST_ADDRESS_INDEX + 1);
 export const BLACKBOX_ADDRESS = loopbackAddress(FIRST_ADDRESS_INDEX + 2);
 const POOL_FIRST_INDEX = FIRST_ADDRESS_INDEX + 3;
+/** The latency relay's resolver: clear of the pool (which ends well before). */
+export const RELAY_RESOLVER_ADDRESS = loopbackAddress(FIRST_ADDRESS_INDEX + 1_000);
 /** Two-hop chains meet at shared origin names, as many CDN names do; this many of them. */
 const ORIGIN_SITES = 16;
 

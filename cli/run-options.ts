@@ -20,7 +20,7 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('hosts-file', { type: 'string', describe: 'hosts file the agent\'s resolver reads before DNS (default: /etc/hosts, on Windows %SystemRoot%\\System32\\drivers\\etc\\hosts)' })
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
-    .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256)' })
+    .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256, growing while they only wait on the network; a value given is a hard cap)' })
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })

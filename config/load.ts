@@ -105,6 +105,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     sinkholes: merged.sinkholes,
     trust: { caPems: merged.caPems, expectedIssuers: merged.expectedIssuers },
     concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrencyFixed: merged.concurrency !== undefined,
     limits: { crlMaxBytes: DEFAULT_CRL_MAX_BYTES, ...merged.limits },
     proxy: resolveProxy({
       option: options.proxy,

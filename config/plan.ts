@@ -21,6 +21,8 @@ export interface RunPlan {
   trust: TrustPlan;
   /** How many network operations may be in flight at once. */
   concurrency: number;
+  /** True when the config or --concurrency set it: a hard cap. Otherwise it grows while operations only wait on the network. */
+  concurrencyFixed?: boolean;
   limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;

@@ -19,6 +19,7 @@ import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import type { TlsEvidence } from '../probes/tls.js';
 import { ChainTrust } from '../probes/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
+import { elasticLimit, socketBudget } from '../probes/elastic-limit.js';
 import { RunMemo } from './run-memo.js';
 
 /**
@@ -50,7 +51,9 @@ export class ObservationSession {
   readonly derived = new RunMemo();
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
-    this.limiter = new Limiter(plan.concurrency);
+    // A cap set by the user is a hard one; the default grows while operations only wait on the network.
+    const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()) });
+    this.limiter = new Limiter(plan.concurrency, { onQueued: elastic });
     this.chainTrust = new ChainTrust(plan.trust.caPems);
     this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
     const connecting = {
