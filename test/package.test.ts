@@ -67,7 +67,7 @@ function bin(name: string, args: string[]) {
 describe('the packed tarball', () => {
   it('carries the built CLI and what it reads at run time, and no tests or TypeScript sources', () => {
     expect(packedFiles).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'dist/cli/main.js', 'dist/specs/tcp.spec.js', 'dist/lab/command.js', 'config/schema.json',
+      'package.json', 'README.md', 'dist/cli/main.js', 'dist/specs/checks.spec.js', 'dist/lab/command.js', 'config/schema.json',
       'config/profiles/entra-cloud-sync.yaml', 'config/profiles/entra-private-network-connector.yaml', 'config/profiles/entra-connect-health.yaml',
     ]));
     expect(packedFiles.filter((file) => file.startsWith('test/') || file.startsWith('dist/bench/') || /(?<!\.d)\.ts$/.test(file) || file.endsWith('.map'))).toEqual([]);
