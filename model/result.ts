@@ -39,10 +39,14 @@ export type CertificateDescription = {
   notAfter: string;
   /** Colon-separated upper-case hex, as `openssl x509 -fingerprint -sha256` prints it: the table's key. */
   sha256: string;
+  /** The issuer's signature: 'sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'sha1WithRSAEncryption', …; null when unreadable. */
   signatureAlgorithm: string | null;
+  /** The digest that signature is over ('sha256', 'sha1', 'md5', …); null for EdDSA or when unknown. */
   signatureDigest: string | null;
+  /** 'rsa', 'ec', 'ed25519', … as Node names the key type; 'unknown' when Node cannot read the key. */
   keyType: string;
   keyBits: number | null;
+  /** EC curve (e.g. 'prime256v1'); null for other key types. */
   curve: string | null;
   isCertificateAuthority: boolean;
   /** subjectAltNames: "DNS:host", "IP:address", "URI:…", "email:…". */
@@ -51,7 +55,10 @@ export type CertificateDescription = {
   ocspUrls: string[];
   caIssuersUrls: string[];
   unreadableExtensions: string[];
-  /** Why the certificate could not be described (the other fields are then placeholders); null when it was. */
+  /**
+   * Why the certificate could not be described (the other fields are then placeholders); null when it was. One
+   * unreadable certificate is data about that certificate, never a failed handshake.
+   */
   unreadable: string | null;
 };
 

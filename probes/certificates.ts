@@ -3,42 +3,16 @@
 // Node's X509Certificate reads what OpenSSL reads (RSA, EC, Ed25519 alike); @peculiar/x509 reads the extensions
 // and the raw attribute values. Certificate text is data: nothing here throws on what a certificate contains.
 import { X509Certificate } from 'node:crypto';
+import type { CertificateDescription } from '../model/result.js';
 import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
 import { certificateSignatureAlgorithm } from './pkix.js';
 import { describeError } from './probe.js';
 
-/** One certificate as reports show it: strings, numbers and booleans only. */
-export type CertificateEvidence = {
-  /** One line, attributes in certificate order, special characters escaped as Node (RFC 2253) escapes them. */
-  subject: string;
-  issuer: string;
-  /** The subject's first CN as written in the certificate, unescaped; null when there is none. */
-  commonName: string | null;
-  /** The issuer's first CN, likewise: the name people know a CA by. */
-  issuerCommonName: string | null;
-  /** Hex, as OpenSSL prints it. */
-  serialNumber: string;
-  /** ISO 8601. */
-  notBefore: string;
-  notAfter: string;
-  /** SHA-256 of the DER, colon-separated hex as `openssl x509 -fingerprint -sha256` prints it. */
-  sha256: string;
-  /** The issuer's signature: 'sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'sha1WithRSAEncryption', …; null when unreadable. */
-  signatureAlgorithm: string | null;
-  /** The digest that signature is over ('sha256', 'sha1', 'md5', …); null for EdDSA or when unknown. */
-  signatureDigest: string | null;
-  /** 'rsa', 'ec', 'ed25519', … as Node names the key type; 'unknown' when Node cannot read the key. */
-  keyType: string;
-  keyBits: number | null;
-  /** EC curve (e.g. 'prime256v1'); null for other key types. */
-  curve: string | null;
-  isCertificateAuthority: boolean;
-  /**
-   * Why this certificate could not be described at all (the other fields are then empty placeholders); null when
-   * it was read. One unreadable certificate is data about that certificate, never a failed handshake.
-   */
-  unreadable: string | null;
-} & ExtensionFields;
+/**
+ * One certificate as reports show it: the fields of the document's `certificates` table (model/result.ts, where
+ * each is explained), with the extensions as the probe reads them (`subjectAltNames`, which the table calls `sans`).
+ */
+export type CertificateEvidence = Omit<CertificateDescription, 'sans' | keyof ExtensionFields> & ExtensionFields;
 
 /**
  * A certificate as a probe saw it: the report fields plus its DER (base64), kept in probe evidence (in memory, via
