@@ -33,7 +33,6 @@ const probeOcsp = async (...args: Parameters<typeof import('../probes/ocsp.js').
 
 export class ObservationSession {
   private readonly limiter: Limiter;
-  private readonly memo = new Map<string, Promise<unknown>>();
   private readonly dnsCache = createDnsQueryCache();
   private readonly proxyTransport: ProxyTransport | null;
   /**
@@ -184,13 +183,8 @@ export class ObservationSession {
     return this.once(key, () => this.limiter.run(() => probe(target, { stepTimeoutMs, signal: this.signal })));
   }
 
-  /** The observation under `key`, started once per run. */
+  /** The observation under `key`, started once per run: the same per-run memo as what checks derive from it. */
   private once<E>(key: string, start: () => Promise<E>): Promise<E> {
-    let pending = this.memo.get(key) as Promise<E> | undefined;
-    if (!pending) {
-      pending = start();
-      this.memo.set(key, pending);
-    }
-    return pending;
+    return this.derived.once('observation', key, start);
   }
 }
