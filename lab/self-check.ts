@@ -4,7 +4,9 @@
 import type { CheckKind } from '../model/codes.js';
 import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { RunDocument } from '../model/result.js';
-import { LAB_FAULTS } from './scenario.js';
+import { LAB_FAULTS, type ScenarioEntry } from './scenario.js';
+
+type Expectation = ScenarioEntry['expect'][number];
 
 export interface SelfCheck {
   /** Results that are not what the lab built: a fault reported with another code, or a healthy host failing. */
@@ -19,8 +21,12 @@ export interface SelfCheck {
 
 export function selfCheck(document: RunDocument, faultHosts: ReadonlySet<string>, ran: readonly CheckKind[], failOn: readonly FailOnKind[]): SelfCheck {
   const surprises: string[] = [];
+  // A fault the selected kinds cannot see is not exercised, whatever code its check gave.
+  const observable = (e: Expectation) => ran.includes(e.check) && (e.needsAnyOf === undefined || e.needsAnyOf.some((kind) => ran.includes(kind)));
   for (const result of document.results) {
-    const expected = faultHosts.has(result.host) ? LAB_FAULTS[result.host]?.expect.find((e) => e.check === result.check) : undefined;
+    const expectations = faultHosts.has(result.host) ? LAB_FAULTS[result.host]?.expect : undefined;
+    const expected = expectations?.find((e) => e.check === result.check);
+    if (expected && !observable(expected)) continue;
     if (expected) {
       if (result.code !== expected.code) surprises.push(`${result.id}: ${result.code}, built to give ${expected.code}`);
     } else if (!faultHosts.has(result.host) && statusFailsRun(result.status, failOn)) {
@@ -31,7 +37,7 @@ export function selfCheck(document: RunDocument, faultHosts: ReadonlySet<string>
   const notExercised: SelfCheck['notExercised'] = [];
   for (const host of faultHosts) {
     const expect = LAB_FAULTS[host]?.expect ?? [];
-    const exercised = expect.filter((e) => ran.includes(e.check));
+    const exercised = expect.filter(observable);
     if (exercised.length === 0) {
       notExercised.push({ host, kinds: expect.map((e) => e.check) });
       continue;

@@ -42,6 +42,15 @@ describe('lab self-check', () => {
     ].join('\n'));
   });
 
+  it('a revoked certificate is not exercised when neither crl nor ocsp ran: the tls check cannot see it', () => {
+    const revoked = new Set(['lab-windowsazure.windowsazure.com']);
+    const tlsOnly = selfCheck(doc([result('tls', 'lab-windowsazure.windowsazure.com', 'pass', 'TLS_OK')]), revoked, ['dns', 'tcp', 'tls'], ['failure']);
+    expect(tlsOnly.surprises).toEqual([]);
+    expect(tlsOnly.notExercised).toEqual([{ host: 'lab-windowsazure.windowsazure.com', kinds: ['tls', 'inspection'] }]);
+    const withOcsp = selfCheck(doc([result('tls', 'lab-windowsazure.windowsazure.com', 'pass', 'TLS_OK')]), revoked, ['tls', 'ocsp'], ['failure']);
+    expect(withOcsp.surprises).toEqual(['tls:lab-windowsazure.windowsazure.com: TLS_OK, built to give TLS_CERT_REVOKED']);
+  });
+
   it('a fault with another code, a missing result, and a healthy host failing under --fail-on are surprises', () => {
     const check = selfCheck(doc([
       result('tcp', 'login.windows.net', 'fail', 'TCP_TIMEOUT'),
