@@ -76,3 +76,15 @@ describe('preflight explain', () => {
     expect(run.stderr).toContain('unknown code "\\x1b]0;owned\\x07X"');
   });
 });
+
+describe('the JUnit report points at the catalogue', () => {
+  it('a failure names `preflight explain CODE` for a known code, and nothing for a code this version does not know', async () => {
+    const { renderJunit } = await import('../reporters/junit.js');
+    const { result, runDocument } = await import('./support/documents.js');
+    const known = result({ id: 'tcp:a@192.0.2.1:443', check: 'tcp', host: 'a', address: '192.0.2.1', port: 443, status: 'fail', code: 'TCP_TIMEOUT', message: 'no answer' });
+    const later = result({ id: 'spec > x', check: 'tcp', host: 'b', status: 'fail', code: 'SPEC_FAILED' as 'TCP_TIMEOUT', message: 'failed' });
+    const xml = renderJunit(runDocument([known, later]), { failOn: ['failure'] });
+    expect(xml).toContain('What TCP_TIMEOUT means in general, and what usually causes it: preflight explain TCP_TIMEOUT');
+    expect(xml).not.toContain('preflight explain SPEC_FAILED');
+  });
+});

@@ -98,7 +98,7 @@ describe('HTML report: self-contained', () => {
 describe('HTML report: summary first', () => {
   it('the verdict and the counts come before any host section', () => {
     const page = renderHtml(inspectedDocument());
-    expect(page).toMatch(/<p class="headline">Fails: 3 checks fail<\/p>/);
+    expect(page).toMatch(/<p class="headline">Fails: 3 checks failed<\/p>/);
     expect(page).toContain('<li class="pass"><span class="n">3</span> passed</li>');
     expect(page.indexOf('class="verdict')).toBeLessThan(page.indexOf('id="failures"'));
     expect(page.indexOf('id="failures"')).toBeLessThan(page.indexOf('id="endpoints"'));
@@ -114,7 +114,7 @@ describe('HTML report: summary first', () => {
     const stale = result({ id: 'crl:http://c/x.crl', check: 'crl', host: 'c', url: 'http://c/x.crl', status: 'warn', code: 'CRL_STALE', message: 'stale' });
     expect(renderHtml(runDocument([stale]))).toContain('Passes with 1 warning');
     const strict = renderHtml(runDocument([stale]), { failOn: ['warning'] });
-    expect(strict).toContain('<p class="headline">Fails: 0 checks fail, 1 warned</p>');
+    expect(strict).toContain('<p class="headline">Fails on warnings: 1 check warned (--fail-on warning)</p>');
     expect(strict).toContain('the run fails on: warning');
   });
 
@@ -151,6 +151,21 @@ describe('HTML report: per endpoint host', () => {
     ]);
     expect([...chain.matchAll(/<span class="rr">CNAME<\/span> <span class="ttl">TTL (\d+) s<\/span>/g)].map((m) => m[1])).toEqual(['300', '60']);
     expect(chain).toMatch(/<span class="rr">A<\/span> <span class="value">203\.0\.113\.7<\/span> <span class="ttl">TTL 30 s<\/span>/);
+  });
+
+  it('where the lookup broke: the name that failed, the query type, what the resolver said, and any Extended DNS Error', () => {
+    const broken = result({
+      id: 'dns:ns.example', check: 'dns', host: 'ns.example', status: 'fail', code: 'DNS_NXDOMAIN', message: 'x.tm.example.net does not exist (NXDOMAIN)',
+      evidence: {
+        chain: [{ name: 'ns.example', type: 'CNAME', value: 'x.tm.example.net', ttl: 300 }], addresses: [], suffixes: ['ns.example', 'example.net'],
+        failure: { code: 'DNS_NXDOMAIN', name: 'x.tm.example.net', queryType: 'A', detail: 'x.tm.example.net does not exist (NXDOMAIN)', resolver: '10.0.0.53:53' },
+        ede: [{ code: 15, name: 'Blocked', text: 'policy: newly registered domains' }],
+      },
+    });
+    const page = renderHtml(runDocument([broken]));
+    expect(page).toContain('<li class="hop broken"><span class="name">x.tm.example.net</span> <span class="rr">A</span> does not exist (NXDOMAIN) <code>DNS_NXDOMAIN</code></li>');
+    expect(page).toContain('<li>Extended DNS Error 15 (Blocked): <q>policy: newly registered domains</q></li>');
+    expect(page).toContain('Resolver: 10.0.0.53:53');
   });
 
   it('shows tcp, tls and inspection verdicts side by side per address', () => {

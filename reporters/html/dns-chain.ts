@@ -56,7 +56,11 @@ ${[...answers, ...bare].length === 0 ? '' : html`<ul class="answers">${[...answe
 ${leadsOn === undefined ? '' : html`<div class="leads"><span class="rr">CNAME</span>${ttlTag(leadsOn.ttl)}</div>`}</li>`;
   });
   // Where the lookup stopped: the name that failed and how (it may be a hop drawn above, or the name itself).
-  const broke = failure === null ? '' : html`<li class="hop broken"><span class="name">${text(failure['name']) ?? result.host}</span> <span class="rr">${text(failure['queryType']) ?? ''}</span> ${text(failure['detail']) ?? ''} <code>${text(failure['code']) ?? result.code}</code></li>`;
+  const failedName = failure === null ? null : text(failure['name']) ?? result.host;
+  const detail = failure === null ? null : text(failure['detail']) ?? '';
+  // The probe's detail usually starts with the name ("x does not exist"): the name is not said twice.
+  const said = failedName !== null && detail !== null && detail.startsWith(failedName) ? detail.slice(failedName.length) : ` ${detail ?? ''}`;
+  const broke = failure === null ? '' : html`<li class="hop broken"><span class="name">${failedName}</span> <span class="rr">${text(failure['queryType']) ?? ''}</span>${said} <code>${text(failure['code']) ?? result.code}</code></li>`;
   return html`<ol class="chain" aria-label="resolution of ${result.host}">${hops}${broke}</ol>`;
 }
 

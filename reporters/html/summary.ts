@@ -22,8 +22,8 @@ export function verdictSection(results: readonly CheckResult[], summary: RunSumm
   const failing = results.some((r) => statusFailsRun(r.status, context.failOn));
   const [tone, headline] = interrupted ? ['fail', `Interrupted: ${summary.total} checks finished, the others did not run`]
     : !tested ? ['fail', 'Nothing was tested: no check reached a verdict']
-      : failing ? ['fail', `Fails: ${summary.failed} ${summary.failed === 1 ? 'check fails' : 'checks fail'}${summary.warned > 0 ? `, ${summary.warned} warned` : ''}`]
-        : summary.warned > 0 ? ['warn', `Passes with ${summary.warned} ${summary.warned === 1 ? 'warning' : 'warnings'}`]
+      : failing ? ['fail', failingHeadline(summary)]
+        : summary.warned > 0 ? ['warn', `Passes with ${plural(summary.warned, 'warning')}`]
           : ['pass', 'Passes: every check that ran passed'];
   const gate = context.failOn.join(', ');
   const counts: ReadonlyArray<readonly [Status, string, number]> = [
@@ -34,6 +34,17 @@ export function verdictSection(results: readonly CheckResult[], summary: RunSumm
 <p class="gate">${summary.total} checks; the run fails on: ${gate}</p>
 <ul class="counts">${counts.map(([status, label, n]) => html`<li class="${status}${n === 0 ? ' zero' : ''}"><span class="n">${n}</span> ${label}</li>`)}</ul>
 </section>`;
+}
+
+/** What fails the run, the strongest reason first: failures, else warnings (--fail-on warning), else skips (--fail-on skip). */
+function failingHeadline(summary: RunSummary): string {
+  if (summary.failed > 0) return `Fails: ${plural(summary.failed, 'check')} failed${summary.warned > 0 ? `, ${summary.warned} warned` : ''}`;
+  if (summary.warned > 0) return `Fails on warnings: ${plural(summary.warned, 'check')} warned (--fail-on warning)`;
+  return `Fails on checks not run: ${plural(summary.skipped, 'check')} not run (--fail-on skip)`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Failures, then warnings, each cause once; then what was not tested and why. */
