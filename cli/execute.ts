@@ -13,6 +13,7 @@ import { runChecks } from '../runner/run-checks.js';
 export interface RunOptions extends PlanOptions {
   json?: string | undefined;
   junit?: string | undefined;
+  html?: string | undefined;
   /** `--fail-on`: which statuses make the exit code 1 (default: failure). */
   failOn: readonly FailOnKind[];
 }
@@ -39,8 +40,8 @@ export async function executeRun(options: RunOptions): Promise<number> {
  * Where the run's own text goes (summary, banners): stdout, unless a report is written there, which must then be
  * the only thing on stdout so that a pipe (`--json - | jq`) reads a whole, valid document.
  */
-export function consoleStream(options: Pick<RunOptions, 'json' | 'junit'>): NodeJS.WriteStream {
-  return options.json === STDOUT || options.junit === STDOUT ? process.stderr : process.stdout;
+export function consoleStream(options: Pick<RunOptions, 'json' | 'junit' | 'html'>): NodeJS.WriteStream {
+  return options.json === STDOUT || options.junit === STDOUT || options.html === STDOUT ? process.stderr : process.stdout;
 }
 
 export async function executePlan(plan: RunPlan, options: RunOptions): Promise<RunOutcome> {
@@ -53,7 +54,7 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<R
   const document = { ...buildDocument(plan.profile, startedAt, results, certificates), ...(interrupted ? { interrupted } : {}) };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const say = consoleStream(options);
-  const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
+  const unwritten = await writeReports(document, { json: options.json, junit: options.junit, html: options.html }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
     .then(() => null, (error: unknown) => error);
   const color = Boolean(say.isTTY) && !process.env['NO_COLOR'];
   // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.

@@ -12,7 +12,7 @@ import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
 const EXIT_USAGE = 2;
 
 /** Options whose value may be `-` (stdout), which yargs would otherwise take for an unknown positional. */
-const STDOUT_CAPABLE = new Set(['--json', '--junit']);
+const STDOUT_CAPABLE = new Set(['--json', '--junit', '--html']);
 
 /** `--json -` → `--json=-`, so that `-` stays the option's value. */
 function bindDashValues(argv: readonly string[]): string[] {
@@ -47,10 +47,15 @@ export async function main(argv: string[]): Promise<number> {
     .command('profiles', 'list the built-in profiles and their endpoints', () => {}, () => {
       process.stdout.write(formatProfiles());
     })
+    .command('explain [code]', 'what a result code means, how it is usually caused and what to change (no code: list them all)', (y) => y.positional('code', { type: 'string', describe: 'a result code, e.g. TLS_INSPECTED' }), async (args) => {
+      const { explain } = await import('./explain.js');
+      process.stdout.write(explain(args.code, process.stdout.isTTY ? process.stdout.columns : undefined));
+    })
     .example('$0', 'check the default profile (entra-cloud-sync) with the system resolvers')
     .example('$0 -p entra-private-network-connector --var tenant=contoso --junit preflight.xml', 'connector endpoints, JUnit for CI')
     .example('$0 -c corp.yaml --resolver 10.0.0.53 --json result.json', 'a config file that extends a profile, through a given resolver')
     .example('$0 lab --junit out.xml', 'see the tool work against the embedded lab network')
+    .example('$0 explain TLS_INSPECTED', 'what a code means and what to change')
     // `--no-proxy` is an option of its own, not the negation of --proxy.
     .parserConfiguration({ 'boolean-negation': false })
     .strict()

@@ -24,7 +24,8 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
-    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
+    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -48,6 +49,7 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     failOn: parseFailOn(args['fail-on']),
     json: args.json,
     junit: args.junit,
+    html: args.html,
   };
 }
 

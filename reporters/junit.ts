@@ -1,5 +1,6 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
+import { explanationOf } from '../model/code-catalogue.js';
 import { DEFAULT_FAIL_ON, statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { CertificateTable, CheckResult, RunDocument } from '../model/result.js';
 import { relateCauses } from './causes.js';
@@ -98,7 +99,12 @@ function headline(result: CheckResult, cause: CheckResult | undefined): string {
 function failureText(result: CheckResult, cause: CheckResult | undefined, certificates: CertificateTable): string {
   const gated = result.status === 'warn' ? 'A warning, failing the run because of --fail-on warning.'
     : result.status === 'skip' ? 'Not tested, failing the run because of --fail-on skip.' : '';
-  return lines(...causeLines(cause), gated, result.message, remediationLine(result), evidenceSummary(result, certificates));
+  return lines(...causeLines(cause), gated, result.message, remediationLine(result), evidenceSummary(result, certificates), explainLine(result));
+}
+
+/** Where the general text about the code is: the same catalogue the HTML report embeds. */
+function explainLine(result: CheckResult): string {
+  return explanationOf(result.code) === undefined ? '' : `What ${result.code} means in general, and what usually causes it: preflight explain ${result.code}`;
 }
 
 function warningText(result: CheckResult, cause: CheckResult | undefined): string {

@@ -1,4 +1,4 @@
-// Where the reports go (`--json`, `--junit`), checked before the run: a command line whose reports cannot be
+// Where the reports go (`--json`, `--junit`, `--html`), checked before the run: a command line whose reports cannot be
 // written must fail before any probe is sent, not after minutes of checks (and never by one report silently
 // overwriting another).
 import { constants } from 'node:fs';
@@ -7,15 +7,16 @@ import type { Stats } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 
-/** Files to write each report to (`--json`, `--junit`); `-` means stdout. */
+/** Files to write each report to (`--json`, `--junit`, `--html`); `-` means stdout. */
 export interface ReportTargets {
   json?: string | undefined;
   junit?: string | undefined;
+  html?: string | undefined;
 }
 
 export const STDOUT = '-';
 
-const OPTIONS = [['json', '--json'], ['junit', '--junit']] as const;
+const OPTIONS = [['json', '--json'], ['junit', '--junit'], ['html', '--html']] as const;
 
 /** Exit 2 (UsageError, one line naming the option and the path) for a target that cannot be honoured. */
 export async function validateReportTargets(targets: ReportTargets, cwd: string = process.cwd()): Promise<void> {
@@ -25,7 +26,8 @@ export async function validateReportTargets(targets: ReportTargets, cwd: string 
     if (value.trim() === '') throw new UsageError(`${option} needs a file name (or - for stdout)`);
   }
   // Two documents one after the other on stdout would be neither valid JSON nor valid XML.
-  if (given.filter(({ value }) => value === STDOUT).length > 1) throw new UsageError('only one of --json and --junit can write to stdout (-)');
+  const onStdout = given.filter(({ value }) => value === STDOUT).map(({ option }) => option);
+  if (onStdout.length > 1) throw new UsageError(`only one of ${onStdout.slice(0, -1).join(', ')} and ${onStdout.at(-1)} can write to stdout (-)`);
   const seen = new Map<string, { option: string; value: string }>();
   for (const target of given) {
     if (target.value === STDOUT) continue;

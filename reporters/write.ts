@@ -22,6 +22,11 @@ async function renderJunit(doc: RunDocument, options: ReportOptions): Promise<st
   return (await import('./junit.js')).renderJunit(doc, options);
 }
 
+/** Loaded only when asked for, like JUnit: most runs write no HTML. */
+async function renderHtml(doc: RunDocument, options: ReportOptions): Promise<string> {
+  return (await import('./html/page.js')).renderHtml(doc, options);
+}
+
 export interface ReportIo {
   stdout: (text: string) => void;
 }
@@ -31,6 +36,7 @@ export async function writeReports(doc: RunDocument, targets: ReportTargets, io:
   const reports: Array<{ target: string | undefined; render: Render }> = [
     { target: targets.json, render: renderJson },
     { target: targets.junit, render: renderJunit },
+    { target: targets.html, render: renderHtml },
   ];
   const failures: unknown[] = [];
   for (const { target, render } of reports) {

@@ -8,6 +8,8 @@ PACKAGES=(
   iproute2 ca-certificates
   # The tests make their certificates with the openssl command (ca-certificates depends on it; named for clarity).
   openssl
+  # The HTML report's browser test drives Debian's chromium headless (playwright-core downloads no browser).
+  chromium
 )
 # Services these packages' postinst scripts may start or enable.
 SERVICES=(named unbound nginx squid prometheus-blackbox-exporter)

@@ -26,6 +26,14 @@ describe('report targets', () => {
     expect(await refusal({ json: '-', junit: '-' })).toBe('only one of --json and --junit can write to stdout (-)');
   });
 
+  it('--html is checked like the others: an empty value, stdout shared with another report, the same file', async () => {
+    expect(await refusal({ html: '' })).toBe('--html needs a file name (or - for stdout)');
+    expect(await refusal({ json: '-', html: '-' })).toBe('only one of --json and --html can write to stdout (-)');
+    expect(await refusal({ json: '-', junit: '-', html: '-' })).toBe('only one of --json, --junit and --html can write to stdout (-)');
+    expect(await refusal({ junit: 'r.out', html: './r.out' })).toBe('--junit r.out and --html ./r.out are the same file: one report would overwrite the other');
+    await expect(validateReportTargets({ json: 'a.json', junit: 'a.xml', html: '-' }, work)).resolves.toBeUndefined();
+  });
+
   it('the same file twice, however it is spelled', async () => {
     expect(await refusal({ json: 'x', junit: './x' })).toBe('--json x and --junit ./x are the same file: one report would overwrite the other');
     expect(await refusal({ json: join(work, 'new', 'r'), junit: 'new/../new/r' })).toBe(`--json ${join(work, 'new', 'r')} and --junit new/../new/r are the same file: one report would overwrite the other`);
