@@ -257,6 +257,8 @@ function startWatch(args: string[]) {
 
 describe('watch', () => {
   it('prints the regression and the fix the moment each appears; Ctrl-C writes the timeline and exits 0 with nothing open', async () => {
+    const lookups = () => dns.queries.filter((q) => q.name === 'flaky.lab.test' && q.type === 'A').length;
+    const lookupsBefore = lookups();
     const watch = startWatch([...lab, '--baseline', 'before.json', '--interval', '1s', '--json', 'timeline.json']);
     try {
       await watch.seen(/ round 1: /);
@@ -277,6 +279,8 @@ describe('watch', () => {
     expect(Date.parse(fixed!.at)).toBeGreaterThan(Date.parse(broke!.at));
     expect(timeline.comparison?.stillFailing.map((item) => item.id).sort()).toEqual(['dns:gone.lab.test', DOWN_TCP]);
     expect(timeline.rounds.length).toBeGreaterThanOrEqual(3);
+    // Each round asked DNS again, though the lab's answers carry a TTL of 300 s: nothing outlives its round.
+    expect(lookups() - lookupsBefore).toBeGreaterThanOrEqual(timeline.rounds.length);
   }, 120_000);
 
   it('--until ends it; a regression still open then is exit 1, named with the time it appeared', async () => {
