@@ -9,34 +9,12 @@
 // - new / gone: an id in only one of the two runs (`before` or `after` is then null).
 // - untested (an extension of the contract's block): a verdict before, skipped now. A skip always sits behind a
 //   prerequisite that stopped passing, which is itself listed; this keeps what lost its test from looking fine.
-import type { Code, ResultKind, Status } from './codes.js';
+import type { Comparison, ComparisonItem } from './comparison-types.js';
 import type { FailOnKind } from './fail-on.js';
 import { statusFailsRun } from './fail-on.js';
 import type { CheckResult } from './result.js';
 
-export interface StatusAndCode {
-  status: Status;
-  code: Code;
-}
-
-export interface ComparisonItem {
-  id: string;
-  check: ResultKind;
-  host: string;
-  before: StatusAndCode | null;
-  after: StatusAndCode | null;
-}
-
-/** The JSON `comparison` block (shared/interface.md). */
-export interface Comparison {
-  baseline: { startedAt: string; hostname: string };
-  regressions: ComparisonItem[];
-  fixed: ComparisonItem[];
-  stillFailing: ComparisonItem[];
-  new: ComparisonItem[];
-  gone: ComparisonItem[];
-  untested: ComparisonItem[];
-}
+export type { Comparison, ComparisonItem, StatusAndCode } from './comparison-types.js';
 
 export const EXPECTED_FAILURE_CODE = 'EXPECTED_FAILURE';
 

@@ -1,5 +1,5 @@
 import type { Code, ResultKind, Status } from './codes.js';
-import type { Comparison } from './comparison.js';
+import type { Comparison } from './comparison-types.js';
 
 /** Evidence is what a probe observed; plain JSON so it crosses the worker boundary and lands in reports as is. */
 export type Evidence = { [key: string]: JsonValue };
