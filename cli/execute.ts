@@ -1,7 +1,11 @@
 // One run, from options to exit code: plan, checks, reports. Shared by `run` and `lab`.
+import { UsageError } from '../config/errors.js';
 import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
-import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
+import { applyExpectedFailures, localDate } from '../config/expected-failures.js';
+import { compareRuns, resultFailsRun } from '../model/comparison.js';
+import { readResultDocument, type ReadDocument } from '../model/read-document.js';
+import type { FailOnKind } from '../model/fail-on.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
 import { renderConsole } from '../reporters/console.js';
 import { STDOUT, validateReportTargets } from '../reporters/targets.js';
@@ -16,6 +20,8 @@ export interface RunOptions extends PlanOptions {
   html?: string | undefined;
   /** `--fail-on`: which statuses make the exit code 1 (default: failure). */
   failOn: readonly FailOnKind[];
+  /** `--baseline`: an earlier --json result to compare this run with. */
+  baseline?: string | undefined;
 }
 
 export const EXIT_OK = 0;
@@ -33,7 +39,15 @@ export interface RunOutcome {
 
 export async function executeRun(options: RunOptions): Promise<number> {
   await validateReportTargets(options);
-  return (await executePlan(await loadPlan(options), options)).exitCode;
+  const baseline = readBaseline(options);
+  return (await executePlan(await loadPlan(options), options, baseline)).exitCode;
+}
+
+/** The --baseline document, read before any probe: an unreadable one is a usage error (exit 2). */
+export function readBaseline(options: Pick<RunOptions, 'baseline'>): ReadDocument | null {
+  if (options.baseline === undefined) return null;
+  if (options.baseline.trim() === '') throw new UsageError('--baseline needs a file name (an earlier --json result)');
+  return readResultDocument(options.baseline);
 }
 
 /**
@@ -44,14 +58,20 @@ export function consoleStream(options: Pick<RunOptions, 'json' | 'junit' | 'html
   return options.json === STDOUT || options.junit === STDOUT || options.html === STDOUT ? process.stderr : process.stdout;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions): Promise<RunOutcome> {
+export async function executePlan(plan: RunPlan, options: RunOptions, baseline: ReadDocument | null = null): Promise<RunOutcome> {
   const startedAt = new Date();
   // Ctrl-C: what has finished is written and shown, the rest is left out (never shown as passed).
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  const { results, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
-  const document = { ...buildDocument(plan.profile, startedAt, results, certificates), ...(interrupted ? { interrupted } : {}) };
+  const { results: judged, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  // An interrupted run cannot tell an unused expectedFailures entry from one whose check did not run.
+  const results = applyExpectedFailures(judged, plan.expectedFailures ?? [], localDate(startedAt), !interrupted);
+  const document = {
+    ...buildDocument(plan.profile, startedAt, results, certificates),
+    comparison: baseline === null ? null : compareRuns(baseline, results),
+    ...(interrupted ? { interrupted } : {}),
+  };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const say = consoleStream(options);
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit, html: options.html }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
@@ -68,7 +88,7 @@ export async function executePlan(plan: RunPlan, options: RunOptions): Promise<R
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
   const untested = nothingTested(results, options.only);
   if (untested !== null) process.stderr.write(`preflight: nothing was tested: ${untested}\n`);
-  const failed = results.some((r) => statusFailsRun(r.status, options.failOn)) || untested !== null;
+  const failed = results.some((r) => resultFailsRun(r, options.failOn, document.comparison)) || untested !== null;
   const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : failed ? EXIT_CHECK_FAILED : EXIT_OK;
   return { exitCode, document, nothingTested: untested !== null };
 }

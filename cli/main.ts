@@ -44,6 +44,20 @@ export async function main(argv: string[]): Promise<number> {
       const { runLab } = await import('../lab/command.js');
       setExit(await runLab(toRunOptions(args)));
     })
+    .command('diff <old> <new>', 'compare two --json results: regressions, fixes, unchanged failures, new and gone checks; exit 1 on a regression', (y) => y
+      .positional('old', { type: 'string', demandOption: true, describe: 'the earlier --json result (before the change)' })
+      .positional('new', { type: 'string', demandOption: true, describe: 'the later --json result (after the change)' })
+      .option('json', { type: 'string', describe: 'write NEW with its comparison block here (- for stdout)' })
+      .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout): regressions fail, other failures stay visible' }), async (args) => {
+      const { executeDiff } = await import('./diff.js');
+      setExit(await executeDiff({ old: args.old, new: args.new, json: args.json, junit: args.junit }));
+    })
+    .command('watch', 'during a change window: run again and again against --baseline, print each change as it appears', (y) => runOptions(y)
+      .option('interval', { type: 'string', describe: 'time between round starts: 30s, 2m, 1h or plain seconds (default 30s, at least 1s)' })
+      .option('until', { type: 'string', describe: 'stop at HH:MM[:SS] (local time) or an ISO 8601 date and time; default: Ctrl-C' }), async (args) => {
+      const { executeWatch } = await import('./watch.js');
+      setExit(await executeWatch({ ...toRunOptions({ ...args, 'fail-on': undefined }), interval: args.interval, until: args.until, failOnGiven: args['fail-on'] !== undefined }));
+    })
     .command('profiles', 'list the built-in profiles and their endpoints', () => {}, () => {
       process.stdout.write(formatProfiles());
     })
@@ -56,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 -c corp.yaml --resolver 10.0.0.53 --json result.json', 'a config file that extends a profile, through a given resolver')
     .example('$0 lab --junit out.xml', 'see the tool work against the embedded lab network')
     .example('$0 explain TLS_INSPECTED', 'what a code means and what to change')
+    .example('$0 diff before.json after.json', 'what a change broke (exit 1) and what it fixed')
+    .example('$0 watch -c corp.yaml --baseline before.json --interval 30s', 'watch a firewall change as it is applied')
     // `--no-proxy` is an option of its own, not the negation of --proxy.
     .parserConfiguration({ 'boolean-negation': false })
     .strict()

@@ -25,7 +25,8 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
-    .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' });
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' })
+    .option('baseline', { type: 'string', describe: 'an earlier --json result: report regressions and fixes against it (JSON comparison block)' });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -46,15 +47,16 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     timeout: args.timeout,
     concurrency: args.concurrency,
     ipFamily: args['ip-family'],
-    failOn: parseFailOn(args['fail-on']),
+    failOn: parseFailOn(args['fail-on'], args.baseline !== undefined),
     json: args.json,
     junit: args.junit,
     html: args.html,
+    baseline: args.baseline,
   };
 }
 
 /** `--fail-on warning,skip --fail-on failure` → the kinds, each once; none given → the default. */
-export function parseFailOn(values: readonly string[] | undefined): FailOnKind[] {
+export function parseFailOn(values: readonly string[] | undefined, hasBaseline = false): FailOnKind[] {
   if (values === undefined) return [...DEFAULT_FAIL_ON];
   const allowed = FAIL_ON_KINDS.join(', ');
   const names = values.flatMap((value) => value.split(',')).map((name) => name.trim());
@@ -62,6 +64,6 @@ export function parseFailOn(values: readonly string[] | undefined): FailOnKind[]
   const unknown = names.find((name) => !(FAIL_ON_KINDS as readonly string[]).includes(name));
   if (unknown !== undefined) throw new UsageError(`--fail-on: unknown value "${unknown}" (allowed: ${allowed})`);
   // A regression is judged against an earlier result, which only --baseline can give.
-  if (names.includes('regression')) throw new UsageError('--fail-on regression needs --baseline, which this version does not have yet');
+  if (names.includes('regression') && !hasBaseline) throw new UsageError('--fail-on regression needs --baseline FILE (an earlier --json result to compare with)');
   return [...new Set(names as FailOnKind[])];
 }

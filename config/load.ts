@@ -7,6 +7,7 @@ import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
+import { isCalendarDate, type ExpectedFailure } from './expected-failures.js';
 import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
 import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
@@ -67,6 +68,7 @@ interface Settings {
   ipFamily: IpFamily | undefined;
   limits: Partial<Limits>;
   endpoints: EndpointTemplate[];
+  expectedFailures: ExpectedFailure[];
 }
 
 interface Layer {
@@ -116,6 +118,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     }),
     ipFamily: merged.ipFamily ?? 'auto',
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
+    expectedFailures: merged.expectedFailures,
   };
 }
 
@@ -168,6 +171,11 @@ async function fileSettings(file: ConfigFile, at: Locate, dir: string, label: st
     limits: file.limits ?? {},
     endpoints: (file.endpoints ?? []).map((entry, index) =>
       endpointTemplate(entry, (reason, key) => at(key === undefined ? ['endpoints', index] : ['endpoints', index, key], reason))),
+    expectedFailures: (file.expectedFailures ?? []).map((entry, index): ExpectedFailure => {
+      if (!isCalendarDate(entry.until)) at(['expectedFailures', index, 'until'], `"${entry.until}" is not a date`);
+      const key = entry.id === undefined ? 'match' : 'id';
+      return { pattern: entry[key] ?? '', key, reason: entry.reason, until: entry.until, source: `${label} expectedFailures[${index}]` };
+    }),
   };
 }
 
@@ -189,6 +197,7 @@ async function commandLineSettings(options: PlanOptions, cwd: string): Promise<S
     ipFamily: parseIpFamily(options.ipFamily),
     limits: {},
     endpoints: [],
+    expectedFailures: [],
   };
 }
 
@@ -211,6 +220,7 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
     ipFamily: later.ipFamily ?? earlier.ipFamily,
     limits: { ...earlier.limits, ...later.limits },
     endpoints: [...earlier.endpoints, ...later.endpoints],
+    expectedFailures: [...earlier.expectedFailures, ...later.expectedFailures],
   };
 }
 

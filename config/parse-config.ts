@@ -22,6 +22,14 @@ export interface ConfigFile {
   ipFamily?: IpFamily;
   limits?: Partial<Limits>;
   endpoints?: EndpointEntry[];
+  expectedFailures?: ExpectedFailureEntry[];
+}
+
+export interface ExpectedFailureEntry {
+  id?: string;
+  match?: string;
+  reason: string;
+  until: string;
 }
 
 export type EndpointEntry = EndpointDetails & ({ url: string } | { host: string; ports: number[] });

@@ -1,4 +1,5 @@
 import type { CheckKind } from '../model/codes.js';
+import type { ExpectedFailure } from './expected-failures.js';
 
 /**
  * The run plan: a profile or config file merged with the command line, every placeholder filled and every
@@ -29,6 +30,8 @@ export interface RunPlan {
   /** --ip-family: which resolved addresses the tcp, tls and inspection checks connect to. */
   ipFamily: IpFamily;
   endpoints: PlannedEndpoint[];
+  /** expectedFailures of the profile and config, in order: the first entry whose pattern matches applies. */
+  expectedFailures?: ExpectedFailure[];
 }
 
 /** `auto`: every address, judged as the agent uses them (IPv6 first, IPv4 fallback); 4 or 6: that family only. */

@@ -4,6 +4,7 @@ import { ALL_CODES, type Code } from './codes.js';
 import type { CodeExplanation } from './explanations/explanation.js';
 import { NETWORK_EXPLANATIONS } from './explanations/network.js';
 import { PORT80_EXPLANATIONS } from './explanations/port80.js';
+import { RUN_EXPLANATIONS } from './explanations/run.js';
 import { TLS_EXPLANATIONS } from './explanations/tls.js';
 
 export type { CodeExplanation } from './explanations/explanation.js';
@@ -12,6 +13,7 @@ export const CODE_CATALOGUE: Readonly<Record<Code, CodeExplanation>> = {
   ...NETWORK_EXPLANATIONS,
   ...TLS_EXPLANATIONS,
   ...PORT80_EXPLANATIONS,
+  ...RUN_EXPLANATIONS,
 };
 
 /** The explanation of `code`, or undefined for a code this version does not know (a document from a later one). */

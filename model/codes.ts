@@ -3,6 +3,11 @@
 
 export const CHECK_KINDS = ['dns', 'tcp', 'tls', 'inspection', 'http', 'crl', 'ocsp', 'proxy', 'clock'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
+/**
+ * Results that are about the run's own configuration, not a network check: `config` reports an expectedFailures
+ * entry that matched no failure. Not a kind --only selects; it appears in every report as a warning.
+ */
+export type ResultKind = CheckKind | 'config';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -25,7 +30,7 @@ export const CRL_CODES = [
 export const OCSP_CODES = ['OCSP_OK', 'OCSP_HTTP_STATUS', 'OCSP_MALFORMED', 'OCSP_UNSUCCESSFUL', 'OCSP_TIMEOUT'] as const;
 export const PROXY_CODES = ['PROXY_OK', 'PROXY_AUTH_REQUIRED', 'PROXY_DENIED', 'PROXY_UNREACHABLE', 'PROXY_ERROR'] as const;
 export const CLOCK_CODES = ['CLOCK_OK', 'CLOCK_SKEW'] as const;
-export const ANY_CODES = ['SKIPPED_PREREQUISITE'] as const;
+export const ANY_CODES = ['SKIPPED_PREREQUISITE', 'EXPECTED_FAILURE', 'EXPECTED_FAILURE_UNUSED'] as const;
 
 export type DnsCode = (typeof DNS_CODES)[number];
 export type TcpCode = (typeof TCP_CODES)[number];

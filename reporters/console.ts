@@ -6,6 +6,7 @@ import {
   INDENT, MARKS, consequenceLines, findingLines, painter, remediationLines, shown, textLines, type LineStyle,
 } from './console-lines.js';
 import { notTestedSection } from './console-skips.js';
+import { comparisonLines } from './comparison-console.js';
 import { groupByHost } from './text.js';
 import { DEFAULT_WIDTH, MIN_WIDTH, visibleLength, wrap } from './wrap.js';
 
@@ -54,6 +55,7 @@ export function renderConsole(doc: RunDocument, options: ConsoleOptions): string
     ...findingSection('Warnings', 'warn', findings.filter((f) => f.status === 'warn'), context),
     ...notTestedSection(endpointResults, context, statusFailsRun('skip', context.failOn)),
     ...hostTable(endpointResults, context),
+    ...(doc.comparison === null ? [] : comparisonLines(doc.comparison, doc.results, context)),
     '',
     totalsLine(doc.summary),
   ];

@@ -1,9 +1,11 @@
 import junitReportBuilder from 'junit-report-builder';
 import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
 import { explanationOf } from '../model/code-catalogue.js';
-import { DEFAULT_FAIL_ON, statusFailsRun, type FailOnKind } from '../model/fail-on.js';
+import { resultFailsRun, type Comparison } from '../model/comparison.js';
+import { DEFAULT_FAIL_ON, type FailOnKind } from '../model/fail-on.js';
 import type { CertificateTable, CheckResult, RunDocument } from '../model/result.js';
 import { relateCauses } from './causes.js';
+import { regressionNote, standingNote } from './comparison-junit.js';
 import { groupByHost, oneLine, xmlSafe } from './text.js';
 
 // The package's types declare an ES default export, but the package is CommonJS and its module.exports is the
@@ -35,8 +37,8 @@ export function renderJunit(doc: RunDocument, options: JunitOptions = {}): strin
     const names = new Set<string>();
     for (const result of results) {
       const cause = relation.rootOf(result);
-      const outcome = statusFailsRun(result.status, failOn) ? 'failure' : result.status === 'skip' ? 'skipped' : 'passed';
-      addTestCase(suite.testCase(), result, uniqueName(names, testName(result)), outcome, cause, doc.certificates);
+      const outcome = resultFailsRun(result, failOn, doc.comparison) ? 'failure' : result.status === 'skip' ? 'skipped' : 'passed';
+      addTestCase(suite.testCase(), result, uniqueName(names, testName(result, outcome)), outcome, cause, doc.certificates, doc.comparison);
       if (outcome === 'skipped') skipMessages.push(headline(result, cause));
     }
   }
@@ -59,15 +61,21 @@ function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, re
 /** How a result appears in CI: a failure (a fail, or what --fail-on adds), a skip, or a passing test. */
 type Outcome = 'failure' | 'skipped' | 'passed';
 
-function addTestCase(testCase: TestCase, result: CheckResult, name: string, outcome: Outcome, cause: CheckResult | undefined, certificates: CertificateTable): void {
+function addTestCase(testCase: TestCase, result: CheckResult, name: string, outcome: Outcome, cause: CheckResult | undefined, certificates: CertificateTable, comparison: Comparison | null): void {
   testCase.className(xmlSafe(`egress-preflight.${result.check}`)).name(name).time(seconds(result.durationMs));
   if (outcome === 'failure') {
-    testCase.failure(headline(result, cause), xmlSafe(result.code)).stacktrace(characterData(failureText(result, cause, certificates)));
+    const regression = regressionNote(result, comparison);
+    const message = regression === '' ? headline(result, cause) : xmlSafe(oneLine(`${regression}; ${headline(result, cause)}`));
+    testCase.failure(message, xmlSafe(result.code)).stacktrace(characterData(lines(regression, failureText(result, cause, certificates))));
   }
   if (outcome === 'skipped') testCase.skipped();
   testCase.standardOutput(characterData(evidenceJson(result.evidence)));
-  // Jenkins, GitLab and Azure DevOps show a test's standard error beside its result: a warning is read there.
+  // Jenkins, GitLab and Azure DevOps show a test's standard error beside its result: a warning is read there,
+  // and so is a failure that --fail-on regression does not count (it failed in the baseline too).
   if (result.status === 'warn') testCase.standardError(characterData(warningText(result, cause)));
+  if (result.status === 'fail' && outcome !== 'failure') {
+    testCase.standardError(characterData(lines(`FAIL ${result.code} (${standingNote(result, comparison)}): ${result.message}`, remediationLine(result))));
+  }
 }
 
 /**
@@ -75,7 +83,8 @@ function addTestCase(testCase: TestCase, result: CheckResult, name: string, outc
  * look like any other green test. The suffix depends on the result alone, not on --fail-on, so the same finding
  * keeps one name whichever way a pipeline gates on it.
  */
-function testName(result: CheckResult): string {
+function testName(result: CheckResult, outcome: Outcome): string {
+  if (result.status === 'fail' && outcome !== 'failure') return xmlSafe(`${result.id} [failing, not a regression: ${result.code}]`);
   return xmlSafe(result.status === 'warn' ? `${result.id} [warning ${result.code}]` : result.id);
 }
 

@@ -48,7 +48,8 @@ export async function writeReports(doc: RunDocument, targets: ReportTargets, io:
   if (failures.length > 0) throw failures[0];
 }
 
-async function writeReportFile(file: string, text: string): Promise<void> {
+/** Writes one report's text to a file (parents made as needed); a failure is a one-line UsageError. */
+export async function writeReportFile(file: string, text: string): Promise<void> {
   try {
     await makeParents(dirname(resolve(file)));
     await writeFile(file, text, 'utf8');

@@ -41,7 +41,7 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise
   // must not lose it. Prerequisites of kinds the plan leaves out (tcp under --only tls) are not reported.
   const judged = new Map<string, CheckResult>();
   run.onFinished((result) => {
-    if (plan.checks.includes(result.check)) judged.set(result.id, result);
+    if ((plan.checks as readonly string[]).includes(result.check)) judged.set(result.id, result);
   });
   // A kind whose targets cannot be found fails a test of its own in the spec, which reports it.
   void startAllChecks(run).catch(() => {});
@@ -134,7 +134,7 @@ function* testsOf(task: RunnerTask): Generator<RunnerTest> {
 /** Reports read best host by host in plan order, checks in their natural order within a host. */
 function orderResults(results: CheckResult[], plan: RunPlan): CheckResult[] {
   const hostOrder = new Map(plan.endpoints.map((e, i) => [e.host, i] as const).reverse());
-  const kindOrder = new Map(CHECK_KINDS.map((kind, i) => [kind, i] as const));
+  const kindOrder = new Map<string, number>(CHECK_KINDS.map((kind, i) => [kind, i] as const));
   const rank = (r: CheckResult) => hostOrder.get(r.host) ?? Number.MAX_SAFE_INTEGER;
   return [...results].sort((a, b) => rank(a) - rank(b) || a.host.localeCompare(b.host)
     || (kindOrder.get(a.check) ?? 0) - (kindOrder.get(b.check) ?? 0) || a.id.localeCompare(b.id));

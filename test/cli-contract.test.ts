@@ -219,7 +219,7 @@ describe('--fail-on and the exit code', () => {
     expectUsageLine(await preflight([...args, '--fail-on', 'warnings']), '--fail-on: unknown value "warnings" (allowed: failure, warning, skip, regression)');
     expectUsageLine(await preflight([...args, '--fail-on', 'failure,']), '--fail-on needs a comma-separated list of failure, warning, skip, regression');
     expectUsageLine(await preflight([...args, '--fail-on']), '--fail-on needs a comma-separated list of failure, warning, skip, regression');
-    expectUsageLine(await preflight([...args, '--fail-on', 'regression']), '--fail-on regression needs --baseline, which this version does not have yet');
+    expectUsageLine(await preflight([...args, '--fail-on', 'regression']), '--fail-on regression needs --baseline FILE (an earlier --json result to compare with)');
     expect(dns.queries.filter((q) => q.name === 'probe.lab.test')).toHaveLength(0);
   }, 120_000);
 });
