@@ -1,9 +1,9 @@
 // The http probe: GET a plain-HTTP URL and keep what answered (status, headers, the page's kind, title and block-page
 // marks). Only the start of the body is read: whether a proxy answered shows there, and an endless body costs
 // nothing more than PAGE_PREFIX_BYTES.
-import { fetchHttp, type FetchEvidence } from './http-fetch.js';
-import type { HttpRouter } from './http-routes.js';
-import { describePage, PAGE_PREFIX_BYTES, type PageEvidence } from './page.js';
+import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import type { HttpRouter } from '../http/routes.js';
+import { describePage, PAGE_PREFIX_BYTES, type PageEvidence } from '../http/page.js';
 import type { ProbeContext } from './probe.js';
 
 export interface HttpTarget {

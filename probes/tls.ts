@@ -6,10 +6,10 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
-import type { ObservedCertificate } from './certificates.js';
-import { ChainTrust } from './chain-trust.js';
+import type { ObservedCertificate } from '../pki/certificate.js';
+import { ChainTrust } from '../pki/chain-trust.js';
 import { classifyConnectError, openConnection } from './connect.js';
-import { MAX_CHAIN_DEPTH } from './inspection.js';
+import { MAX_CHAIN_DEPTH } from '../pki/inspection.js';
 import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
 import { HandshakeTimeout, handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
 
@@ -75,7 +75,7 @@ export type TlsEvidence = {
   keyExchange: { type: string; name: string | null; bits: number | null } | null;
   /**
    * The chain verdict against the bundled roots plus caPems, host name included, as Node's verifying handshake
-   * gives it (reached once per chain in probes/verify-chain.ts: the handshake itself holds no CAs).
+   * gives it (reached once per chain in pki/verify-chain.ts: the handshake itself holds no CAs).
    */
   authorized: boolean;
   /** OpenSSL's verify error (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN, …) or ERR_TLS_CERT_ALTNAME_INVALID. */

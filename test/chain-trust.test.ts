@@ -7,12 +7,12 @@ import { labCrl } from '../lab/crl.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { labPki, selfSignedIdentity, type LabCertificate, type LabPki } from '../lab/pki.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
-import { ChainTrust } from '../probes/chain-trust.js';
-import { parseCrl } from '../probes/crl.js';
+import { ChainTrust } from '../pki/chain-trust.js';
+import { parseCrl } from '../pki/crl.js';
 import { probeTls } from '../probes/tls.js';
 import { RunMemo } from '../runner/run-memo.js';
 import type { CheckRun } from '../specs/check-run.js';
-import { crlSignatureOnce } from '../specs/checks/revocation.js';
+import { crlSignatureOnce } from '../pki/revocation.js';
 import { judgeTls } from '../specs/checks/tls.js';
 
 const HOST = 'login.lab.test';

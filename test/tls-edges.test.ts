@@ -8,7 +8,7 @@ import { LabAuthority, labPki, type LabPki } from '../lab/pki.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
 import { probeTls, type TlsEvidence } from '../probes/tls.js';
 import { assessObserved, judgeInspection } from '../specs/checks/inspection.js';
-import { weakCryptoOf } from '../probes/weak-crypto.js';
+import { weakCryptoOf } from '../pki/weak-crypto.js';
 import { judgeTls, tlsReportEvidence } from '../specs/checks/tls.js';
 
 const HOST = 'login.lab.test';

@@ -8,7 +8,7 @@ import { listen, loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import { deadlineSignal } from '../probes/probe.js';
 import { probeProxy } from '../probes/proxy.js';
-import { createProxyTransport, ProxyRefusalError, type ProxyRefusal } from '../probes/tunnel.js';
+import { createProxyTransport, ProxyRefusalError, type ProxyRefusal } from '../http/connect-tunnel.js';
 
 const echoAddress = loopbackAddress(501);
 const closedAddress = loopbackAddress(502);

@@ -8,14 +8,14 @@ import type { TrustPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { Evidence } from '../../model/result.js';
 import type { AiaEvidence } from '../../probes/aia.js';
-import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../probes/certificates.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
-import { assessChain, buildPath, issuerDisplayName, subjectDisplayName, trustAnchors, type ChainPath, type InspectionAssessment } from '../../probes/inspection.js';
+import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../pki/certificate.js';
+import { finalAnswer } from '../../http/fetch.js';
+import { assessChain, buildPath, issuerDisplayName, subjectDisplayName, trustAnchors, type ChainPath, type InspectionAssessment } from '../../pki/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import type { CheckRun, Verdict } from '../check-run.js';
 import { foreignPage, unansweredVerdict } from './port80.js';
-import { httpUrls } from './revocation.js';
+import { httpUrls } from '../../pki/revocation.js';
 import type { CertificateFinding } from './tls.js';
 
 /** Levels of missing issuers fetched one after another: real chains miss one, rarely two. */

@@ -8,12 +8,12 @@
 // CRL_STALE (warn: nextUpdate near) > CRL_OK. A failed distribution point whose certificates have another one that
 // serves a good CRL is a warning: CryptoAPI moves on to the next point, later.
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
+import { parsedCrlOf, type CrlEvidence } from '../../pki/crl.js';
+import { finalAnswer } from '../../http/fetch.js';
 import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
-import { coverage, crlSignatureOnce, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
+import { coverage, crlSignatureOnce, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from '../../pki/revocation.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
 /** Warn when less than this share of the CRL's validity period is left… */

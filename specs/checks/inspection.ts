@@ -4,8 +4,8 @@
 // finding, not inspection.
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { ParsedCertificate } from '../../probes/certificates.js';
-import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
+import { ParsedCertificate } from '../../pki/certificate.js';
+import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../../pki/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';

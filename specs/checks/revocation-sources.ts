@@ -1,8 +1,8 @@
 // The CRL and OCSP URLs a run checks: those the config lists (expect: crl | ocsp) and every distribution point and
 // OCSP responder named by a certificate of a live chain (every tls target whose handshake ran), each URL once.
-import type { ObservedCertificate } from '../../probes/certificates.js';
+import type { ObservedCertificate } from '../../pki/certificate.js';
 import type { CheckRun } from '../check-run.js';
-import { chainLinksOnce, httpUrls, type ChainLink } from './revocation.js';
+import { chainLinksOnce, httpUrls, type ChainLink } from '../../pki/revocation.js';
 import { addressTargets } from './tcp.js';
 import { tlsCheck } from './tls.js';
 

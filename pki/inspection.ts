@@ -4,7 +4,7 @@
 // "How inspection shows itself".
 import tls from 'node:tls';
 import type { InspectionVendor } from '../model/codes.js';
-import { displayName, isIssuedBy, isSelfSigned, oneLineName, parsePemCertificates, type NameAttribute, type ParsedCertificate } from './certificates.js';
+import { displayName, isIssuedBy, isSelfSigned, oneLineName, parsePemCertificates, type NameAttribute, type ParsedCertificate } from './certificate.js';
 import { VENDOR_NAME_PATTERNS } from './inspection-vendors.js';
 
 export { vendorFromProxyIdentity } from './inspection-vendors.js';

@@ -5,15 +5,15 @@
 // Nothing here imports a check module, so the tls check can call revocationsOf without an import cycle. What depends
 // only on a chain (its issuer links, a CRL's signature by an issuer, a certificate's revocation) is reached once per
 // run, in the observation session's memo: a run meets the same chain on thousands of handshakes.
-import type { TrustPlan } from '../../config/plan.js';
-import { isIssuedBy, ParsedCertificate, withoutDer, type ObservedCertificate } from '../../probes/certificates.js';
-import { findRevoked, parsedCrlOf, verifyCrlSignature, type ParsedCrl } from '../../probes/crl.js';
-import { normalizeSerial } from '../../probes/der.js';
-import { trustAnchors } from '../../probes/inspection.js';
-import { certificateFields, nameText } from '../../probes/pkix.js';
-import type { TlsEvidence } from '../../probes/tls.js';
-import type { CheckRun } from '../check-run.js';
-import type { CertificateEvidence } from '../../probes/certificates.js';
+import type { TrustPlan } from '../config/plan.js';
+import { isIssuedBy, ParsedCertificate, withoutDer, type ObservedCertificate } from './certificate.js';
+import { findRevoked, parsedCrlOf, verifyCrlSignature, type ParsedCrl } from './crl.js';
+import { normalizeSerial } from './der.js';
+import { trustAnchors } from './inspection.js';
+import { certificateFields, nameText } from './pkix.js';
+import type { TlsEvidence } from '../probes/tls.js';
+import type { CheckRun } from '../specs/check-run.js';
+import type { CertificateEvidence } from './certificate.js';
 
 /** A certificate of the chain that its issuer revoked: what the crl and ocsp checks hand to judgeTls. */
 export interface Revocation {

@@ -1,14 +1,14 @@
 // The crl probe: fetch a CRL over plain HTTP with a size cap, and read it as a DER X.509 CertificateList (RFC 5280
-// 5.1). Parsing is the small DER reader's (probes/der.ts): a linear pass that keeps the revoked list unread until a
+// 5.1). Parsing is the small DER reader's (pki/der.ts): a linear pass that keeps the revoked list unread until a
 // serial is looked up, so a 20 MB CRL costs one scan, not a tree of a million nodes. Whose signature it should
 // carry, and which certificates it covers, the crl check knows: verifyCrlSignature and findRevoked serve it.
 import type { KeyObject } from 'node:crypto';
 import { DerError, FieldReader, TAG, childrenOf, contextTag, decodeDer, explicitContent, readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, expectTag, type DerNode } from './der.js';
-import { fetchHttp, type FetchEvidence } from './http-fetch.js';
-import type { HttpRouter } from './http-routes.js';
-import { describePage, type PageEvidence } from './page.js';
+import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import type { HttpRouter } from '../http/routes.js';
+import { describePage, type PageEvidence } from '../http/page.js';
 import { nameText, signatureAlgorithmName, verifySignature, type SignatureOutcome } from './pkix.js';
-import type { ProbeContext } from './probe.js';
+import type { ProbeContext } from '../probes/probe.js';
 
 export interface CrlTarget {
   url: string;

@@ -1,20 +1,20 @@
 // Plain-HTTP fetches for the port-80 checks (http, crl, ocsp), with undici 7. Each hop connects to the addresses the
 // run's own dns check found (the answer the report shows, never the OS resolver), on the mapped port, trying each
 // address in turn; every phase has its deadline (connect per address, then headers, then body); redirects are
-// followed as probes/redirects.ts allows (at most MAX_REDIRECTS hops, never inwards: the address each hop resolves
+// followed as http/redirects.ts allows (at most MAX_REDIRECTS hops, never inwards: the address each hop resolves
 // to is judged before any connection), each hop's host resolved the same way; the body is streamed and kept only up
 // to a cap, and reading stops there. What answered, and when by the server's Date header, is evidence.
-// Each hop's connection comes from a router (probes/http-routes.ts). Through a forward proxy a hop is an absolute-form
+// Each hop's connection comes from a router (http/routes.ts). Through a forward proxy a hop is an absolute-form
 // request to the proxy, never CONNECT: proxies often refuse CONNECT to port 80, and the agent sends plain HTTP this
 // way. The proxy resolves the name. What the proxy answered itself (407, its refusal page, its 5xx) is told apart
 // from the origin's answer here.
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { AddressRefused, hostOf, RouteFailure, type AddressAdmission, type ConnectAttempt, type HopConnection, type HttpRouter, type ProxyRelay, type RouteFailureCode } from './http-routes.js';
+import { AddressRefused, hostOf, RouteFailure, type AddressAdmission, type ConnectAttempt, type HopConnection, type HttpRouter, type ProxyRelay, type RouteFailureCode } from './routes.js';
 import { describePage, PAGE_PREFIX_BYTES } from './page.js';
 import { MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, refusedAddress, refusedScheme } from './redirects.js';
-import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
-import { ProxyRefusalError, refusalOf, toOneLine, type ProxyRefusal } from './tunnel.js';
+import { describeError, elapsedSince, stepDeadline, type ProbeContext } from '../probes/probe.js';
+import { ProxyRefusalError, refusalOf, toOneLine, type ProxyRefusal } from './connect-tunnel.js';
 
 /** Header values in evidence are one line of at most this many characters: they come from whoever answered. */
 const MAX_HEADER_SHOWN = 200;
@@ -78,7 +78,7 @@ export type FetchFailure =
   /** Something answered that is not HTTP, or closed the connection without an answer. */
   | { kind: 'protocol'; detail: string }
   | { kind: 'redirects'; detail: string }
-  /** A redirect the fetch refused (probes/redirects.ts): another scheme, or an address further inwards. */
+  /** A redirect the fetch refused (http/redirects.ts): another scheme, or an address further inwards. */
   | { kind: 'redirect-refused'; target: string; detail: string }
   /** The proxy answered itself (407, a refusal page, its own 5xx), failed the exchange, or could not be reached. */
   | { kind: 'proxy'; detail: string; refusal: ProxyRefusal };

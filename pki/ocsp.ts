@@ -2,19 +2,19 @@
 // public key, and the serial), POSTed as application/ocsp-request, and the OCSPResponse read: responseStatus, then
 // for a BasicOCSPResponse the status of our certificate, its thisUpdate/nextUpdate, and whether the signature
 // verifies against the issuer or a responder certificate the issuer delegated OCSP signing to. DER is built and
-// read with probes/der.ts (see there why not node-forge). No nonce is sent: CryptoAPI sends none, and responders
+// read with pki/der.ts (see there why not node-forge). No nonce is sent: CryptoAPI sends none, and responders
 // that pre-sign their answers (Microsoft's and DigiCert's CDNs) ignore it.
 import { createHash } from 'node:crypto';
-import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificates.js';
+import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificate.js';
 import {
   childrenOf, contextTag, decodeDer, DerError, derNull, derOctetString, derOid, derSequence, expectTag, explicitContent, FieldReader,
   readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, TAG, type DerNode,
 } from './der.js';
-import { fetchHttp, type FetchEvidence } from './http-fetch.js';
-import type { HttpRouter } from './http-routes.js';
-import { describePage, type PageEvidence } from './page.js';
+import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import type { HttpRouter } from '../http/routes.js';
+import { describePage, type PageEvidence } from '../http/page.js';
 import { certificateFields, digestOf, signatureAlgorithmName, verifySignature, type CertificateFields, type SignatureOutcome } from './pkix.js';
-import type { ProbeContext } from './probe.js';
+import type { ProbeContext } from '../probes/probe.js';
 
 /** OCSP responses are a few kB (more with the responder's certificate): anything far larger is not one. */
 export const OCSP_MAX_BYTES = 256 * 1024;

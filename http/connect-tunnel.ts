@@ -1,14 +1,14 @@
 // CONNECT tunnels through an HTTP proxy, and what the proxy said when it would not open one (refusalOf, which
-// port-80 requests relayed by the proxy share: see probes/http-fetch.ts).
+// port-80 requests relayed by the proxy share: see http/fetch.ts).
 // Raw net rather than undici's Client.connect: undici hands back the socket whatever the status, without the
 // reason phrase, and leaves a refusal page unread on that socket. Reading the answer here gives the status
 // line, every Proxy-Authenticate header and the page's <title>, each under the caller's deadline.
 import type net from 'node:net';
 import { proxyEndpoint, redactUrl, type ProxyEndpoint } from '../config/proxy-settings.js';
 import type { ProxyCode } from '../model/codes.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../probes/connect.js';
 import { htmlTitle } from './page.js';
-import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { deadlineSignal, describeError, elapsedSince, stepDeadline, type ProbeContext } from '../probes/probe.js';
 
 /** Opens a byte stream to host:port through a proxy; the proxy resolves the host itself. */
 export type ProxyTransport = (host: string, port: number, signal: AbortSignal) => Promise<net.Socket>;
