@@ -8,7 +8,8 @@ import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../probes/connect.js';
 import { deadlineSignal, elapsedSince } from '../probes/probe.js';
-import { proxyAuthorization, ProxyRefusalError, unreachableRefusal } from './connect-tunnel.js';
+import { proxyAuthorization } from './proxy-auth.js';
+import { ProxyRefusalError, unreachableRefusal } from './proxy-refusal.js';
 
 export type RouteFailureCode = Exclude<DnsCode, 'DNS_OK'> | ConnectFailureCode;
 

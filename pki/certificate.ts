@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import type { CertificateDescription } from '../model/result.js';
 import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
 import { certificateSignatureAlgorithm } from './pkix.js';
-import { describeError } from '../probes/probe.js';
+import { describeError } from '../model/evidence-text.js';
 
 /**
  * One certificate as reports show it: the fields of the document's `certificates` table (model/result.ts, where

@@ -4,7 +4,8 @@
 // carry, and which certificates it covers, the crl check knows: verifyCrlSignature and findRevoked serve it.
 import type { KeyObject } from 'node:crypto';
 import { DerError, FieldReader, TAG, childrenOf, contextTag, decodeDer, explicitContent, readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, expectTag, type DerNode } from './der.js';
-import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import { fetchHttp } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import type { HttpRouter } from '../http/routes.js';
 import { describePage, type PageEvidence } from '../http/page.js';
 import { nameText, signatureAlgorithmName, verifySignature, type SignatureOutcome } from './pkix.js';

@@ -10,7 +10,8 @@ import {
   childrenOf, contextTag, decodeDer, DerError, derNull, derOctetString, derOid, derSequence, expectTag, explicitContent, FieldReader,
   readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, TAG, type DerNode,
 } from './der.js';
-import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import { fetchHttp } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import type { HttpRouter } from '../http/routes.js';
 import { describePage, type PageEvidence } from '../http/page.js';
 import { certificateFields, digestOf, signatureAlgorithmName, verifySignature, type CertificateFields, type SignatureOutcome } from './pkix.js';

@@ -5,11 +5,12 @@
 import 'reflect-metadata';
 import { X509Certificate as PeculiarCertificate, X509Certificates } from '@peculiar/x509';
 import { observeCertificate, ParsedCertificate, type ObservedCertificate } from '../pki/certificate.js';
-import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import { fetchHttp } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import type { HttpRouter } from '../http/routes.js';
 import { describePage, type PageEvidence } from '../http/page.js';
 import type { ProbeContext } from './probe.js';
-import { toOneLine } from '../http/connect-tunnel.js';
+import { toOneLine } from '../model/evidence-text.js';
 
 /** A CA certificate is a few kB, a PKCS#7 bundle of a few of them not much more: anything larger is not one. */
 export const AIA_MAX_BYTES = 256 * 1024;

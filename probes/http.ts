@@ -1,7 +1,8 @@
 // The http probe: GET a plain-HTTP URL and keep what answered (status, headers, the page's kind, title and block-page
 // marks). Only the start of the body is read: whether a proxy answered shows there, and an endless body costs
 // nothing more than PAGE_PREFIX_BYTES.
-import { fetchHttp, type FetchEvidence } from '../http/fetch.js';
+import { fetchHttp } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import type { HttpRouter } from '../http/routes.js';
 import { describePage, PAGE_PREFIX_BYTES, type PageEvidence } from '../http/page.js';
 import type { ProbeContext } from './probe.js';

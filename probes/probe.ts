@@ -63,11 +63,5 @@ export function elapsedSince(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
 
-/** Text of an unknown thrown value, for evidence: never a stack. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
-}
+/** Probes describe errors the one way evidence does (model/evidence-text.ts). */
+export { describeError } from '../model/evidence-text.js';

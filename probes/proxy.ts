@@ -3,7 +3,8 @@
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
 import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
-import { readResponseHead, ResponseHeadError, toOneLine } from '../http/connect-tunnel.js';
+import { toOneLine } from '../model/evidence-text.js';
+import { readResponseHead, ResponseHeadError } from '../http/raw-response.js';
 
 export interface ProxyProbeTarget {
   /** The proxy URL (ProxyPlan.url). Its credentials are not sent: reachability needs none. */

@@ -8,12 +8,13 @@ import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../
 import { POLICY_EDE_CODES } from '../probes/dns-ede.js';
 import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
-import type { FetchEvidence } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../http/routes.js';
 import type { OcspEvidence } from '../pki/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
-import { createProxyTransport, probeTunnel, type ProxyTransport, type TunnelEvidence } from '../http/connect-tunnel.js';
+import { createProxyTransport, type ProxyTransport } from '../http/connect-tunnel.js';
+import { probeTunnel, type TunnelEvidence } from '../probes/tunnel.js';
 import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import type { TlsEvidence } from '../probes/tls.js';

@@ -17,7 +17,7 @@ import { labPki, type LabPki } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
 import { observeCertificate, ParsedCertificate } from '../pki/certificate.js';
-import type { FetchEvidence } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import { proxyRouter } from '../http/routes.js';
 import { probeOcsp } from '../pki/ocsp.js';
 import { ObservationSession } from '../runner/session.js';

@@ -9,7 +9,7 @@ import type { Code } from '../../model/codes.js';
 import type { Evidence } from '../../model/result.js';
 import type { AiaEvidence } from '../../probes/aia.js';
 import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../pki/certificate.js';
-import { finalAnswer } from '../../http/fetch.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
 import { assessChain, buildPath, issuerDisplayName, subjectDisplayName, trustAnchors, type ChainPath, type InspectionAssessment } from '../../pki/inspection.js';
 import type { TlsEvidence } from '../../probes/tls.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';

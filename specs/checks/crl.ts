@@ -9,7 +9,7 @@
 // serves a good CRL is a warning: CryptoAPI moves on to the next point, later.
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { parsedCrlOf, type CrlEvidence } from '../../pki/crl.js';
-import { finalAnswer } from '../../http/fetch.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
 import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';

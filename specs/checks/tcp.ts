@@ -3,7 +3,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { ProxyPlan } from '../../config/plan.js';
 import type { TcpEvidence } from '../../probes/tcp.js';
-import type { TunnelEvidence } from '../../http/connect-tunnel.js';
+import type { TunnelEvidence } from '../../probes/tunnel.js';
 import type { CheckResult } from '../../model/result.js';
 import { addressInId, describeTarget, makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
