@@ -1,21 +1,9 @@
-// The crl probe: fetch a CRL over plain HTTP with a size cap, and read it as a DER X.509 CertificateList (RFC 5280
-// 5.1). Parsing is the small DER reader's (pki/der.ts): a linear pass that keeps the revoked list unread until a
-// serial is looked up, so a 20 MB CRL costs one scan, not a tree of a million nodes. Whose signature it should
-// carry, and which certificates it covers, the crl check knows: verifyCrlSignature and findRevoked serve it.
+// A CRL read as a DER X.509 CertificateList (RFC 5280 5.1), its signature checked with an issuer's key, and serials
+// looked up in it. Parsing is the small DER reader's (pki/der.ts): a linear pass that keeps the revoked list unread
+// until a serial is looked up, so a 20 MB CRL costs one scan, not a tree of a million nodes.
 import type { KeyObject } from 'node:crypto';
 import { DerError, FieldReader, TAG, childrenOf, contextTag, decodeDer, explicitContent, readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, expectTag, type DerNode } from './der.js';
-import { fetchHttp } from '../http/fetch.js';
-import type { FetchEvidence } from '../http/fetch-evidence.js';
-import type { HttpRouter } from '../http/routes.js';
-import { describePage, type PageEvidence } from '../http/page.js';
 import { nameText, signatureAlgorithmName, verifySignature, type SignatureOutcome } from './pkix.js';
-import type { ProbeContext } from '../probes/probe.js';
-
-export interface CrlTarget {
-  url: string;
-  router: HttpRouter;
-  maxBytes: number;
-}
 
 export type CrlSummary = {
   /** One line, attributes in CRL order. */
@@ -28,34 +16,6 @@ export type CrlSummary = {
   signatureAlgorithm: string;
   sizeBytes: number;
 };
-
-export type CrlEvidence = {
-  url: string;
-  fetch: FetchEvidence;
-  /** What the final answer's body looked like, when it was not a CRL (a page instead of DER). */
-  page: PageEvidence | null;
-  /** Set when the body parsed as a CRL. */
-  crl: CrlSummary | null;
-  /** Why a complete body is not a DER CRL. */
-  parseError: string | null;
-  /** The CRL's DER (base64) for signature and serial checks; null unless it parsed. Reports never carry it. */
-  der: string | null;
-};
-
-export async function probeCrl(target: CrlTarget, ctx: ProbeContext): Promise<CrlEvidence> {
-  const outcome = await fetchHttp({ url: target.url, method: 'GET', headers: { accept: 'application/pkix-crl, */*' }, body: null, maxBodyBytes: target.maxBytes }, target.router, ctx);
-  const base = { url: target.url, fetch: outcome.evidence, page: null, crl: null, parseError: null, der: null };
-  const body = outcome.evidence.body;
-  if (!body) return base;
-  if (!body.complete) return { ...base, page: describePage(outcome.headers, outcome.body) };
-  try {
-    const parsed = parseCrl(outcome.body);
-    return { ...base, crl: parsed.summary, der: outcome.body.toString('base64') };
-  } catch (error) {
-    if (!(error instanceof DerError)) throw error;
-    return { ...base, page: describePage(outcome.headers, outcome.body), parseError: error.message };
-  }
-}
 
 export interface ParsedCrl {
   summary: CrlSummary;
@@ -103,19 +63,6 @@ export function parseCrl(der: Buffer): ParsedCrl {
     signature,
     revoked,
   };
-}
-
-const parsedByEvidence = new WeakMap<CrlEvidence, ParsedCrl>();
-
-/** The parsed CRL of evidence whose body parsed (memoized per evidence: checks ask for it repeatedly). */
-export function parsedCrlOf(evidence: CrlEvidence): ParsedCrl | null {
-  if (evidence.der === null) return null;
-  let parsed = parsedByEvidence.get(evidence);
-  if (!parsed) {
-    parsed = parseCrl(Buffer.from(evidence.der, 'base64'));
-    parsedByEvidence.set(evidence, parsed);
-  }
-  return parsed;
 }
 
 export function verifyCrlSignature(crl: ParsedCrl, issuerPublicKey: KeyObject): SignatureOutcome {

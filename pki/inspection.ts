@@ -2,58 +2,13 @@
 // at, or to something else (an inspecting device)? Pure: certificates and the trust plan in, a decision out.
 // Facts from shared/reference/endpoints.md: "Certificate authorities that Microsoft's chains anchor at" and
 // "How inspection shows itself".
-import tls from 'node:tls';
 import type { InspectionVendor } from '../model/codes.js';
-import { displayName, isIssuedBy, isSelfSigned, oneLineName, parsePemCertificates, type NameAttribute, type ParsedCertificate } from './certificate.js';
+import { displayName, oneLineName, type NameAttribute, type ParsedCertificate } from './certificate.js';
+import { buildPath, lastOf, type ChainPath } from './chain-path.js';
 import { VENDOR_NAME_PATTERNS } from './inspection-vendors.js';
+import type { PathLink, TrustAnchors } from './trust-anchors.js';
 
 export { vendorFromProxyIdentity } from './inspection-vendors.js';
-
-/** Where a certificate on a path came from. */
-export type CertificateSource = 'presented' | 'bundled' | 'ca-file';
-
-export interface PathLink {
-  certificate: ParsedCertificate;
-  source: CertificateSource;
-}
-
-export type PathEnd =
-  /** The last certificate is an expected anchor (an expected bundled root or a --ca-file certificate). */
-  | { kind: 'expected-anchor'; store: 'bundled' | 'ca-file' }
-  /** The last certificate is one of Node's bundled roots, but not an expected one. */
-  | { kind: 'trusted-anchor' }
-  /** The last certificate signed itself and no trust store holds it. */
-  | { kind: 'untrusted-root' }
-  /**
-   * Nothing known signed the last certificate. `namesakes` are known certificates that carry the issuer's name
-   * but whose key did not sign it: a look-alike, not a missing intermediate.
-   */
-  | { kind: 'missing-issuer'; namesakes: PathLink[] };
-
-/** The chain from the leaf up as far as signatures lead. */
-export interface ChainPath {
-  links: PathLink[];
-  end: PathEnd;
-}
-
-/** A run's trust settings (RunPlan.trust): --ca-file PEM texts, trusted and expected, and the expected roots' names. */
-export interface TrustSources {
-  caPems: readonly string[];
-  expectedIssuers: readonly string[];
-}
-
-export interface TrustAnchors {
-  /** Node's bundled roots and the --ca-file certificates, indexed by subject (lower case) for issuer look-ups. */
-  bySubject: ReadonlyMap<string, readonly PathLink[]>;
-  byFingerprint: ReadonlyMap<string, PathLink>;
-  /** SHA-256 fingerprints of the expected anchors. */
-  expected: ReadonlySet<string>;
-  /**
-   * Lower-case names accepted when the server leaves out the certificate that would prove them by signature:
-   * the expected issuers and the issuing CAs endpoints.md lists under them.
-   */
-  expectedByName: ReadonlySet<string>;
-}
 
 export interface InspectionAssessment {
   inspected: boolean;
@@ -67,38 +22,6 @@ export interface InspectionAssessment {
   /** How the decision was reached, in one sentence. */
   reason: string;
 }
-
-/** The issuing CAs under each root of Microsoft's chains (azure-docs azure-certificate-authority-details.md, 2025-11-17). */
-const ISSUING_CAS_BY_ROOT: Readonly<Record<string, readonly string[]>> = {
-  'DigiCert Global Root G2': [
-    ...numbered('Microsoft Azure RSA TLS Issuing CA', [3, 4, 7, 8]),
-    'Microsoft TLS RSA Root G2',
-    ...numbered('Microsoft TLS G2 RSA CA OCSP', range(2, 16)),
-    'DigiCert Global G2 TLS RSA SHA256 2020 CA1',
-    'DigiCert Basic OV G2 TLS CN RSA4096 SHA256 2022 CA1',
-  ],
-  'DigiCert Global Root G3': [
-    ...numbered('Microsoft Azure ECC TLS Issuing CA', [3, 4, 7, 8]),
-    'Microsoft TLS ECC Root G2',
-    ...numbered('Microsoft TLS G2 ECC CA OCSP', [2, 4, 6, 8]),
-    'DigiCert Global G3 TLS ECC SHA384 2020 CA1',
-  ],
-  'Microsoft RSA Root Certificate Authority 2017': numbered('Microsoft Azure RSA TLS Issuing CA', [3, 4, 7, 8]),
-  'Microsoft ECC Root Certificate Authority 2017': numbered('Microsoft Azure ECC TLS Issuing CA', [3, 4, 7, 8]),
-  'DigiCert Global Root CA': [
-    'DigiCert TLS RSA SHA256 2020 CA1', 'DigiCert TLS Hybrid ECC SHA384 2020 CA1', 'DigiCert Cloud Services CA-1',
-    'DigiCert SHA2 Secure Server CA', 'GeoTrust Global TLS RSA4096 SHA256 2022 CA1',
-  ],
-};
-
-/**
- * The longest chain followed, by the tls probe through the issuers Node reports and by the path builder here:
- * OpenSSL's default verify depth. Real chains have three or four certificates, but a shorter limit than OpenSSL's
- * made a valid 30-certificate chain pass tls (OpenSSL verified it) and look inspected here (the path ran out).
- */
-export const MAX_CHAIN_DEPTH = 100;
-/** How many partial paths one search may visit. */
-const MAX_PATHS_EXPLORED = 256;
 
 export function assessChain(presented: readonly ParsedCertificate[], anchors: TrustAnchors): InspectionAssessment {
   const [leaf] = presented;
@@ -146,96 +69,6 @@ export function assessChain(presented: readonly ParsedCertificate[], anchors: Tr
   }
 }
 
-/**
- * The expected anchors of a trust plan: Node's bundled roots whose names the plan lists (then known by SHA-256
- * fingerprint, so a look-alike with the same name is not one of them) and every --ca-file certificate.
- */
-export function trustAnchors(trust: TrustSources): TrustAnchors {
-  // Memoized on the plan's arrays: a run asks once per handshake with the same ones.
-  let byIssuers = anchorsByCaPems.get(trust.caPems);
-  if (!byIssuers) {
-    byIssuers = new Map();
-    anchorsByCaPems.set(trust.caPems, byIssuers);
-  }
-  const key = JSON.stringify(trust.expectedIssuers);
-  let anchors = byIssuers.get(key);
-  if (!anchors) {
-    anchors = buildTrustAnchors(trust);
-    byIssuers.set(key, anchors);
-  }
-  return anchors;
-}
-
-const anchorsByCaPems = new WeakMap<readonly string[], Map<string, TrustAnchors>>();
-let bundledRoots: PathLink[] | undefined;
-
-function buildTrustAnchors(trust: TrustSources): TrustAnchors {
-  bundledRoots ??= parsePemCertificates(tls.rootCertificates).map((certificate) => ({ certificate, source: 'bundled' }));
-  const caFileCertificates: PathLink[] = parsePemCertificates(trust.caPems).map((certificate) => ({ certificate, source: 'ca-file' }));
-  const wanted = new Set(trust.expectedIssuers.map((name) => name.toLowerCase()));
-  // Node's text, not the attribute reading: that would parse all 144 roots again, slowly.
-  const expectedBundled = bundledRoots.filter(({ certificate }) => {
-    const lines = certificate.subjectText.split('\n');
-    const commonName = lines.find((line) => line.startsWith('CN='))?.slice('CN='.length) ?? '';
-    return wanted.has(commonName.toLowerCase()) || wanted.has(lines.join(', ').toLowerCase());
-  });
-  const bySubject = new Map<string, PathLink[]>();
-  const byFingerprint = new Map<string, PathLink>();
-  for (const link of [...caFileCertificates, ...bundledRoots]) {
-    const key = link.certificate.subjectText.toLowerCase();
-    bySubject.set(key, [...(bySubject.get(key) ?? []), link]);
-    if (!byFingerprint.has(link.certificate.sha256)) byFingerprint.set(link.certificate.sha256, link);
-  }
-  return {
-    bySubject,
-    byFingerprint,
-    expected: new Set([...expectedBundled, ...caFileCertificates].map((link) => link.certificate.sha256)),
-    expectedByName: new Set([
-      ...wanted,
-      ...Object.entries(ISSUING_CAS_BY_ROOT).filter(([root]) => wanted.has(root.toLowerCase())).flatMap(([, issuingCas]) => issuingCas.map((name) => name.toLowerCase())),
-    ]),
-  };
-}
-
-/**
- * Depth-first from the leaf through every certificate that signed the one before it (presented ones and the
- * trust store's), keeping the best path: one that reaches an expected anchor ends the search.
- */
-export function buildPath(presented: readonly ParsedCertificate[], anchors: TrustAnchors): ChainPath {
-  const [leaf, ...others] = presented;
-  if (!leaf) throw new Error('buildPath needs the presented chain, leaf first');
-  const presentedLinks: PathLink[] = others.map((certificate) => ({ certificate, source: 'presented' }));
-  let best: ChainPath | undefined;
-  const consider = (candidate: ChainPath): boolean => {
-    if (!best || PATH_END_RANK[candidate.end.kind] > PATH_END_RANK[best.end.kind]) best = candidate;
-    return candidate.end.kind === 'expected-anchor';
-  };
-  let explored = 0;
-  const explore = (links: PathLink[]): boolean => {
-    // A hostile chain of many mutually signed look-alikes must not make the search explode; depth-first, the
-    // first complete path is considered long before the budget runs out.
-    if (++explored > MAX_PATHS_EXPLORED) return false;
-    const last = lastOf(links).certificate;
-    const anchor = anchors.byFingerprint.get(last.sha256);
-    if (anchor) {
-      const expected = anchors.expected.has(last.sha256);
-      return consider({ links, end: expected ? { kind: 'expected-anchor', store: anchor.source === 'ca-file' ? 'ca-file' : 'bundled' } : { kind: 'trusted-anchor' } });
-    }
-    const onPath = new Set(links.map((link) => link.certificate.sha256));
-    const issuerKey = last.issuerText.toLowerCase();
-    const namesakes = uniqueByFingerprint([...(anchors.bySubject.get(issuerKey) ?? []), ...presentedLinks.filter((link) => link.certificate.subjectText.toLowerCase() === issuerKey)])
-      .filter((link) => !onPath.has(link.certificate.sha256));
-    const issuers = links.length < MAX_CHAIN_DEPTH ? namesakes.filter((link) => isIssuedBy(last, link.certificate)) : [];
-    if (issuers.length === 0) return consider({ links, end: isSelfSigned(last) ? { kind: 'untrusted-root' } : { kind: 'missing-issuer', namesakes } });
-    return issuers.some((issuer) => explore([...links, issuer]));
-  };
-  explore([{ certificate: leaf, source: 'presented' }]);
-  // explore always considers at least the leaf's own path.
-  return best as ChainPath;
-}
-
-const PATH_END_RANK: Readonly<Record<PathEnd['kind'], number>> = { 'expected-anchor': 3, 'trusted-anchor': 2, 'untrusted-root': 1, 'missing-issuer': 1 };
-
 /** The first vendor CA name on the chain, nearest the leaf first: the leaf's issuer, then each CA's own name. */
 function findVendorName(presented: readonly ParsedCertificate[], path: ChainPath): { vendor: InspectionVendor; name: string } | null {
   const [leaf, ...others] = presented;
@@ -275,26 +108,6 @@ function lastLink(path: ChainPath): PathLink {
   return lastOf(path.links);
 }
 
-function lastOf(links: readonly PathLink[]): PathLink {
-  const last = links[links.length - 1];
-  if (!last) throw new Error('a chain path always holds the leaf');
-  return last;
-}
-
-/** A presented root that is also in a trust store is one candidate, not two. */
-function uniqueByFingerprint(links: readonly PathLink[]): PathLink[] {
-  const seen = new Set<string>();
-  return links.filter((link) => !seen.has(link.certificate.sha256) && seen.add(link.certificate.sha256));
-}
-
 function quote(name: string): string {
   return `"${name}"`;
-}
-
-function numbered(prefix: string, numbers: readonly number[]): string[] {
-  return numbers.map((n) => `${prefix} ${String(n).padStart(2, '0')}`);
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -1,24 +1,14 @@
-// The ocsp probe: a real RFC 6960 request for one certificate (CertID with SHA-1 hashes of the issuer's name and
-// public key, and the serial), POSTed as application/ocsp-request, and the OCSPResponse read: responseStatus, then
-// for a BasicOCSPResponse the status of our certificate, its thisUpdate/nextUpdate, and whether the signature
-// verifies against the issuer or a responder certificate the issuer delegated OCSP signing to. DER is built and
-// read with pki/der.ts (see there why not node-forge). No nonce is sent: CryptoAPI sends none, and responders
-// that pre-sign their answers (Microsoft's and DigiCert's CDNs) ignore it.
+// OCSP as RFC 6960 defines it, over DER (pki/der.ts; see there why not node-forge): the request for one certificate
+// (a CertID with SHA-1 hashes of the issuer's name and public key, and the serial) and the OCSPResponse read back:
+// responseStatus, then for a BasicOCSPResponse the status of our certificate, its thisUpdate/nextUpdate, and whether
+// the signature verifies against the issuer or a responder certificate the issuer delegated OCSP signing to.
 import { createHash } from 'node:crypto';
-import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificate.js';
+import { isIssuedBy, oneLineName, ParsedCertificate } from './certificate.js';
 import {
   childrenOf, contextTag, decodeDer, DerError, derNull, derOctetString, derOid, derSequence, expectTag, explicitContent, FieldReader,
   readBitStringBytes, readIntegerHex, readOid, readSmallInteger, readTime, TAG, type DerNode,
 } from './der.js';
-import { fetchHttp } from '../http/fetch.js';
-import type { FetchEvidence } from '../http/fetch-evidence.js';
-import type { HttpRouter } from '../http/routes.js';
-import { describePage, type PageEvidence } from '../http/page.js';
 import { certificateFields, digestOf, signatureAlgorithmName, verifySignature, type CertificateFields, type SignatureOutcome } from './pkix.js';
-import type { ProbeContext } from '../probes/probe.js';
-
-/** OCSP responses are a few kB (more with the responder's certificate): anything far larger is not one. */
-export const OCSP_MAX_BYTES = 256 * 1024;
 
 const SHA1_OID = '1.3.14.3.2.26';
 const BASIC_RESPONSE_OID = '1.3.6.1.5.5.7.48.1.1';
@@ -28,22 +18,6 @@ const OCSP_SIGNING_OID = '1.3.6.1.5.5.7.3.9';
 const RESPONSE_STATUSES: Readonly<Record<number, string>> = {
   0: 'successful', 1: 'malformedRequest', 2: 'internalError', 3: 'tryLater', 5: 'sigRequired', 6: 'unauthorized',
 };
-
-export interface OcspTarget {
-  url: string;
-  router: HttpRouter;
-  certificate: ObservedCertificate;
-  /** The certificate that issued `certificate`: its name and key go into the CertID and check the signature. */
-  issuer: ObservedCertificate;
-}
-
-export type OcspRequestEvidence = {
-  subject: string;
-  serialNumber: string;
-  issuer: string;
-  hashAlgorithm: 'SHA-1';
-};
-
 export type CertStatus = 'good' | 'revoked' | 'unknown';
 
 export type OcspResponseSummary = {
@@ -64,43 +38,6 @@ export type OcspResponseSummary = {
   thisUpdate: string | null;
   nextUpdate: string | null;
 };
-
-export type OcspEvidence = {
-  url: string;
-  request: OcspRequestEvidence;
-  fetch: FetchEvidence;
-  /** What the final answer's body looked like, when it was not an OCSP response. */
-  page: PageEvidence | null;
-  response: OcspResponseSummary | null;
-  /** Why a complete body is not an OCSPResponse. */
-  parseError: string | null;
-};
-
-export async function probeOcsp(target: OcspTarget, ctx: ProbeContext): Promise<OcspEvidence> {
-  const certificateDer = Buffer.from(target.certificate.der, 'base64');
-  const issuerDer = Buffer.from(target.issuer.der, 'base64');
-  const request: OcspRequestEvidence = {
-    subject: target.certificate.subject, serialNumber: target.certificate.serialNumber, issuer: target.issuer.subject, hashAlgorithm: 'SHA-1',
-  };
-  const outcome = await fetchHttp({
-    url: target.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' },
-    body: ocspRequest(certificateDer, issuerDer),
-    maxBodyBytes: OCSP_MAX_BYTES,
-  }, target.router, ctx);
-  const base = { url: target.url, request, fetch: outcome.evidence, page: null, response: null, parseError: null };
-  const body = outcome.evidence.body;
-  if (!body) return base;
-  if (!body.complete) return { ...base, page: describePage(outcome.headers, outcome.body) };
-  try {
-    return { ...base, response: readOcspResponse(outcome.body, certificateFields(certificateDer), issuerDer) };
-  } catch (error) {
-    if (!(error instanceof DerError)) throw error;
-    return { ...base, page: describePage(outcome.headers, outcome.body), parseError: error.message };
-  }
-}
-
 /** OCSPRequest { tbsRequest { requestList { Request { reqCert CertID } } } }, unsigned, without extensions. */
 export function ocspRequest(certificateDer: Buffer, issuerDer: Buffer): Buffer {
   const certificate = certificateFields(certificateDer);

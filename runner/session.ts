@@ -3,21 +3,21 @@
 import type { RunPlan } from '../config/plan.js';
 import type { AiaEvidence } from '../probes/aia.js';
 import type { ObservedCertificate } from '../pki/certificate.js';
-import type { CrlEvidence } from '../pki/crl.js';
+import type { CrlEvidence } from '../probes/crl.js';
 import { createDnsQueryCache, isSinkhole, probeDns, type DnsEvidence } from '../probes/dns.js';
 import { POLICY_EDE_CODES } from '../probes/dns-ede.js';
 import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import type { FetchEvidence } from '../http/fetch-evidence.js';
 import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../http/routes.js';
-import type { OcspEvidence } from '../pki/ocsp.js';
+import type { OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { createProxyTransport, type ProxyTransport } from '../http/connect-tunnel.js';
 import { probeTunnel, type TunnelEvidence } from '../probes/tunnel.js';
 import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
-import type { TlsEvidence } from '../probes/tls.js';
+import type { TlsEvidence } from '../probes/tls-evidence.js';
 import { ChainTrust } from '../pki/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
 import { elasticLimit, socketBudget } from '../probes/elastic-limit.js';
@@ -28,9 +28,9 @@ import { RunMemo } from './run-memo.js';
  * so that a run's first DNS query does not wait for them.
  */
 const probeTls = async (...args: Parameters<typeof import('../probes/tls.js').probeTls>) => (await import('../probes/tls.js')).probeTls(...args);
-const probeCrl = async (...args: Parameters<typeof import('../pki/crl.js').probeCrl>) => (await import('../pki/crl.js')).probeCrl(...args);
+const probeCrl = async (...args: Parameters<typeof import('../probes/crl.js').probeCrl>) => (await import('../probes/crl.js')).probeCrl(...args);
 const probeAia = async (...args: Parameters<typeof import('../probes/aia.js').probeAia>) => (await import('../probes/aia.js')).probeAia(...args);
-const probeOcsp = async (...args: Parameters<typeof import('../pki/ocsp.js').probeOcsp>) => (await import('../pki/ocsp.js')).probeOcsp(...args);
+const probeOcsp = async (...args: Parameters<typeof import('../probes/ocsp.js').probeOcsp>) => (await import('../probes/ocsp.js')).probeOcsp(...args);
 
 export class ObservationSession {
   private readonly limiter: Limiter;

@@ -12,7 +12,7 @@ import { parseCrl } from '../pki/crl.js';
 import { probeTls } from '../probes/tls.js';
 import { RunMemo } from '../runner/run-memo.js';
 import type { CheckRun } from '../specs/check-run.js';
-import { crlSignatureOnce } from '../pki/revocation.js';
+import { crlSignatureOnce } from '../specs/checks/revocation.js';
 import { judgeTls } from '../specs/checks/tls.js';
 
 const HOST = 'login.lab.test';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixtures, type LabHttpServer } from '../lab/http-servers.js';
 import { loopbackAddress } from '../lab/loopback.js';
-import { probeCrl } from '../pki/crl.js';
+import { probeCrl } from '../probes/crl.js';
 import { probeHttp } from '../probes/http.js';
 import { PAGE_PREFIX_BYTES } from '../http/page.js';
 import { probeContext, routerFor } from './support/port80.js';

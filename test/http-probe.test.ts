@@ -5,7 +5,7 @@ import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { blockPageHtml, startHttpFixtures, type HttpFixture, type LabHttpServer } from '../lab/http-servers.js';
 import { listen, loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
-import { probeCrl } from '../pki/crl.js';
+import { probeCrl } from '../probes/crl.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import { PAGE_PREFIX_BYTES } from '../http/page.js';
 import { ObservationSession } from '../runner/session.js';

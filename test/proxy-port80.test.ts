@@ -19,7 +19,7 @@ import type { CheckResult, RunDocument } from '../model/result.js';
 import { observeCertificate, ParsedCertificate } from '../pki/certificate.js';
 import type { FetchEvidence } from '../http/fetch-evidence.js';
 import { proxyRouter } from '../http/routes.js';
-import { probeOcsp } from '../pki/ocsp.js';
+import { probeOcsp } from '../probes/ocsp.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
 import { crlCheck, crlSources } from '../specs/checks/crl.js';

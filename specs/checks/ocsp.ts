@@ -8,7 +8,7 @@
 // the tls check of the certificate reports TLS_CERT_REVOKED.
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { finalAnswer } from '../../http/fetch-evidence.js';
-import { OCSP_MAX_BYTES, type OcspEvidence } from '../../pki/ocsp.js';
+import { OCSP_MAX_BYTES, type OcspEvidence } from '../../probes/ocsp.js';
 import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';

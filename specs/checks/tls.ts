@@ -13,24 +13,17 @@ import type { CheckResult, Evidence } from '../../model/result.js';
 import { certificateLabel, type CertificateEvidence } from '../../pki/certificate.js';
 import type { ConnectFailureCode } from '../../probes/connect.js';
 import { HOSTNAME_ERROR_CODE } from '../../pki/chain-trust.js';
-import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
+import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls-evidence.js';
 import { weakCryptoOf, type Weakness } from '../../pki/weak-crypto.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { judgeTcp, tcpCheck, type AddressTarget } from './tcp.js';
-import { revocationsOf, type Revocation } from '../../pki/revocation.js';
+import { revocationsOf, type Revocation } from './revocation.js';
 
-export type { Revocation } from '../../pki/revocation.js';
+export type { Revocation } from './revocation.js';
 import { chainCompletion, completedTlsVerdict, completionEvidence } from './chain-completion.js';
-
-export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH' | 'TLS_WEAK_CRYPTO';
-
-export interface CertificateFinding {
-  code: CertificateFindingCode;
-  message: string;
-  remediation: string;
-}
+import type { CertificateFinding, CertificateFindingCode } from './tls-findings.js';
 
 /** Most fundamental first: the first finding present is the result's code. */
 export const CERTIFICATE_FINDING_PRECEDENCE: readonly CertificateFindingCode[] = ['TLS_UNTRUSTED', 'TLS_CERT_REVOKED', 'TLS_CERT_EXPIRED', 'TLS_CERT_NOT_YET_VALID', 'TLS_HOSTNAME_MISMATCH', 'TLS_WEAK_CRYPTO'];
