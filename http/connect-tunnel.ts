@@ -5,8 +5,8 @@
 // line, every Proxy-Authenticate header and the page's <title>, each under the caller's deadline.
 import type net from 'node:net';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
-import { formatHostPort, openConnection } from '../probes/connect.js';
-import { deadlineSignal } from '../probes/probe.js';
+import { formatHostPort, openConnection } from '../net/connect.js';
+import { deadlineSignal } from '../net/deadline.js';
 import { htmlTitle } from './page.js';
 import { proxyAuthorization } from './proxy-auth.js';
 import { ProxyRefusalError, refusalOf, unreachableRefusal, type ProxyRefusal } from './proxy-refusal.js';

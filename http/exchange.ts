@@ -3,7 +3,8 @@
 // code (a reset) or as not HTTP. A redirect's body is never read.
 import type { Dispatcher } from 'undici';
 import { toOneLine } from '../model/evidence-text.js';
-import { describeError, elapsedSince, stepDeadline, type ProbeContext } from '../probes/probe.js';
+import { describeError } from '../model/evidence-text.js';
+import { elapsedSince, stepDeadline, type StepContext } from '../net/deadline.js';
 import { MAX_HEADER_SHOWN, type BodyEvidence, type FetchFailure, type FetchRequest, type HopEvidence, type HttpAnswer, type ResponseHeaders } from './fetch-evidence.js';
 import { PAGE_PREFIX_BYTES } from './page.js';
 import { REDIRECT_STATUSES } from './redirects.js';
@@ -22,7 +23,7 @@ export interface HopResult {
  * One request over one connection, under one controller: each phase's deadline (which also fires when the run is
  * cancelled) aborts it, and the phase that was running names the timeout.
  */
-export async function exchange(connection: HopConnection, url: URL, request: FetchRequest, hop: HopEvidence, ctx: ProbeContext): Promise<HopResult> {
+export async function exchange(connection: HopConnection, url: URL, request: FetchRequest, hop: HopEvidence, ctx: StepContext): Promise<HopResult> {
   const abort = new AbortController();
   let phase: 'headers' | 'body' = 'headers';
   let deadline = stepDeadline(ctx);

@@ -10,7 +10,7 @@
 // from the origin's answer by http/proxy-answer.ts.
 import { isIP } from 'node:net';
 import { toOneLine } from '../model/evidence-text.js';
-import { elapsedSince, type ProbeContext } from '../probes/probe.js';
+import { elapsedSince, type StepContext } from '../net/deadline.js';
 import { exchange, type HopResult } from './exchange.js';
 import { MAX_HEADER_SHOWN, type FetchEvidence, type FetchFailure, type FetchOutcome, type FetchRequest, type HopEvidence, type ResponseHeaders } from './fetch-evidence.js';
 import { asRelayed } from './proxy-answer.js';
@@ -19,7 +19,7 @@ import { MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, refusedAddress, refus
 import { AddressRefused, hostOf, RouteFailure, type AddressAdmission, type HttpRouter } from './routes.js';
 
 /** Fetches `request.url`, following redirects; ctx.stepTimeoutMs is the deadline of the headers and of the body. */
-export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: ProbeContext): Promise<FetchOutcome> {
+export async function fetchHttp(request: FetchRequest, router: HttpRouter, ctx: StepContext): Promise<FetchOutcome> {
   const started = performance.now();
   const hops: HopEvidence[] = [];
   const finish = (outcome: Omit<FetchEvidence, 'url' | 'hops' | 'totalMs'>, headers: ResponseHeaders = {}, body: Buffer = Buffer.alloc(0)): FetchOutcome =>

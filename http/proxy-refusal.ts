@@ -2,7 +2,7 @@
 // the error that carries it out of a transport or a router. Shared by the CONNECT tunnel (http/connect-tunnel.ts)
 // and by port-80 requests the proxy relays (http/proxy-answer.ts, http/routes.ts).
 import type { ProxyCode } from '../model/codes.js';
-import { classifyConnectError, type ConnectFailureCode } from '../probes/connect.js';
+import { classifyConnectError, type ConnectFailureCode } from '../net/connect.js';
 import { authSchemes } from './proxy-auth.js';
 
 export type ProxyRefusalCode = Exclude<ProxyCode, 'PROXY_OK'>;

@@ -6,8 +6,8 @@ import { isIP, type Socket } from 'node:net';
 import type { buildConnector, Dispatcher } from 'undici';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../probes/connect.js';
-import { deadlineSignal, elapsedSince } from '../probes/probe.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../net/connect.js';
+import { deadlineSignal, elapsedSince } from '../net/deadline.js';
 import { proxyAuthorization } from './proxy-auth.js';
 import { ProxyRefusalError, unreachableRefusal } from './proxy-refusal.js';
 

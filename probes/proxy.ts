@@ -1,7 +1,7 @@
 // The proxy probe: is the configured proxy itself reachable, and does it speak HTTP?
 // What it may do for each target (407, 403, 502) is the tunnel's finding, per target: see tunnel.ts.
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../net/connect.js';
 import { elapsedSince, stepDeadline, type Probe } from './probe.js';
 import { toOneLine } from '../model/evidence-text.js';
 import { readResponseHead, ResponseHeadError } from '../http/raw-response.js';

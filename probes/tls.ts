@@ -3,7 +3,7 @@
 // accepts it speaks only old TLS. Validation (which code) is the tls check's business; this only observes.
 import type net from 'node:net';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
-import { classifyConnectError, openConnection } from './connect.js';
+import { classifyConnectError, openConnection } from '../net/connect.js';
 import { elapsedSince, stepDeadline, type Probe, type ProbeContext } from './probe.js';
 import type { TlsEvidence, TlsTarget } from './tls-evidence.js';
 import { handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';

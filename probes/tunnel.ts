@@ -1,6 +1,6 @@
 // The tunnel probe: the tcp check's observation when a proxy is in the way (host × port, the proxy resolves): can
 // a CONNECT tunnel to the target be opened through the proxy, and if not, what did the proxy say?
-import { formatHostPort } from './connect.js';
+import { formatHostPort } from '../net/connect.js';
 import { describeError, elapsedSince, stepDeadline, type Probe } from './probe.js';
 import type { ProxyTransport } from '../http/connect-tunnel.js';
 import { ProxyRefusalError, type ProxyRefusal } from '../http/proxy-refusal.js';

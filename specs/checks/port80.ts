@@ -4,7 +4,7 @@
 import type { ProxyPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { CheckResult } from '../../model/result.js';
-import type { ConnectFailureCode } from '../../probes/connect.js';
+import type { ConnectFailureCode } from '../../net/connect.js';
 import type { FetchEvidence, HopEvidence, HttpAnswer } from '../../http/fetch-evidence.js';
 import type { RouteFailureCode } from '../../http/routes.js';
 import type { PageEvidence } from '../../http/page.js';

@@ -11,7 +11,7 @@
 import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
 import { certificateLabel, type CertificateEvidence } from '../../pki/certificate.js';
-import type { ConnectFailureCode } from '../../probes/connect.js';
+import type { ConnectFailureCode } from '../../net/connect.js';
 import { HOSTNAME_ERROR_CODE } from '../../pki/chain-trust.js';
 import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls-evidence.js';
 import { weakCryptoOf, type Weakness } from '../../pki/weak-crypto.js';
