@@ -2,8 +2,7 @@
 // the body streamed and kept only up to a cap (reading stops there), and how the exchange failed named as the tcp
 // code (a reset) or as not HTTP. A redirect's body is never read.
 import type { Dispatcher } from 'undici';
-import { toOneLine } from '../model/evidence-text.js';
-import { describeError } from '../model/evidence-text.js';
+import { describeError, toOneLine } from '../model/evidence-text.js';
 import { elapsedSince, stepDeadline, type StepContext } from '../net/deadline.js';
 import { MAX_HEADER_SHOWN, type BodyEvidence, type FetchFailure, type FetchRequest, type HopEvidence, type HttpAnswer, type ResponseHeaders } from './fetch-evidence.js';
 import { PAGE_PREFIX_BYTES } from './page.js';

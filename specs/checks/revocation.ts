@@ -4,8 +4,7 @@
 // answers for it. What depends only on a chain is reached once per run, in the observation session's memo: a run
 // meets the same chain on thousands of handshakes. The PKI itself (links, signatures, coverage) is pki/revocation.ts.
 // Nothing here imports a check module, so the tls check can call revocationsOf without an import cycle.
-import type { CertificateEvidence, ObservedCertificate } from '../../pki/certificate.js';
-import { withoutDer } from '../../pki/certificate.js';
+import { withoutDer, type CertificateEvidence, type ObservedCertificate } from '../../pki/certificate.js';
 import { findRevoked, parseCrl, type ParsedCrl } from '../../pki/crl.js';
 import { normalizeSerial } from '../../pki/der.js';
 import { chainLinks, checkCrlSignature, httpUrls, type ChainLink, type CrlSignatureCheck } from '../../pki/revocation.js';
