@@ -6,8 +6,8 @@ import http, { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, typ
 import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { classifyConnectError, openConnection } from '../probes/connect.js';
-import { deadlineSignal } from '../probes/probe.js';
+import { classifyConnectError, openConnection } from '../net/connect.js';
+import { deadlineSignal } from '../net/deadline.js';
 import { listen } from './loopback.js';
 import { chainPem, type LabAuthority } from './pki.js';
 

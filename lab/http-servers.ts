@@ -7,8 +7,8 @@ import http from 'node:http';
 import {
   childrenOf, contextTag, decodeDer, derBitString, derEnumerated, derExplicit, derGeneralizedTime, derNull, derOctetString, derOid, derSequence,
   encodeDer, FieldReader, normalizeSerial, readIntegerHex, TAG, type DerNode,
-} from '../probes/der.js';
-import { certificateFields } from '../probes/pkix.js';
+} from '../pki/der.js';
+import { certificateFields } from '../pki/pkix.js';
 import { listenTracked } from './loopback.js';
 import type { LabAuthority } from './pki.js';
 

@@ -4,12 +4,13 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { keyPair, privateKeyPem, randomSerial, signingWith, type KeyAlgorithm, type SignatureHash } from './pki-keys.js';
+import { keyPair, privateKeyPem, type KeyAlgorithm, type SignatureHash } from './pki-keys.js';
+import { authorityExtensions, labCertificate, leafExtensions, nameKey, signCertificate, toName, type LabCertificate, type NameSpec, type RevocationUrls, type Signer, type Validity } from './pki-signing.js';
 
 export type { KeyAlgorithm, SignatureHash } from './pki-keys.js';
+export type { LabCertificate, NameSpec, RevocationUrls, Validity } from './pki-signing.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -19,26 +20,6 @@ export interface Strength {
   rsaBits?: number;
   /** The digest of the issuer's signature on this certificate; default SHA-256. */
   signedWith?: SignatureHash;
-}
-
-/** A distinguished name as [attribute, value] pairs in certificate order: [['C', 'US'], ['CN', 'Lab Root']]. */
-export type NameSpec = ReadonlyArray<readonly [attribute: string, value: string]>;
-
-/** Where a certificate says its revocation information lives (served over plain HTTP, as the real ones are). */
-export interface RevocationUrls {
-  crl?: readonly string[];
-  ocsp?: readonly string[];
-  caIssuers?: readonly string[];
-}
-
-/** current: valid now; expired: ended 30 days ago; not-yet-valid: starts in 30 days. */
-export type Validity = 'current' | 'expired' | 'not-yet-valid';
-
-export interface LabCertificate {
-  readonly der: Buffer;
-  readonly pem: string;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
 }
 
 export interface AuthorityOptions extends Strength {
@@ -74,7 +55,6 @@ export interface ChainToSend {
   root: boolean;
 }
 
-const DAY_MS = 86_400_000;
 
 export class LabAuthority {
   private constructor(
@@ -124,25 +104,6 @@ export class LabAuthority {
   }
 }
 
-/** What signs a certificate: a name (encoded once, so issuer names match byte for byte) and its keys. */
-interface Signer {
-  name: x509.Name;
-  keys: webcrypto.CryptoKeyPair;
-  keyAlgorithm: KeyAlgorithm;
-}
-
-async function signCertificate(signer: Signer, subject: x509.Name, publicKey: webcrypto.CryptoKey, validity: Validity, role: 'authority' | 'leaf', extensions: x509.Extension[], signedWith: SignatureHash = 'SHA-256'): Promise<x509.X509Certificate> {
-  return x509.X509CertificateGenerator.create({
-    ...validityWindow(validity, role),
-    serialNumber: randomSerial(),
-    subject,
-    // OpenSSL finds issuers by name (and key identifier) before it checks signatures.
-    issuer: signer.name,
-    publicKey,
-    ...(await signingWith(signer.keys, signer.keyAlgorithm, signedWith)),
-    extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(signer.keys.publicKey)],
-  });
-}
 
 /** A leaf that signed itself, as appliances and captive portals present one. */
 export async function selfSignedIdentity(options: LeafOptions): Promise<LabIdentity> {
@@ -256,70 +217,9 @@ async function createLabPki(): Promise<LabPki> {
   };
 }
 
-async function authorityExtensions(publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined): Promise<x509.Extension[]> {
-  return [
-    new x509.BasicConstraintsExtension(true, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-    await x509.SubjectKeyIdentifierExtension.create(publicKey),
-    ...revocationExtensions(revocation),
-  ];
-}
-
-async function leafExtensions(hosts: readonly string[], algorithm: KeyAlgorithm, publicKey: webcrypto.CryptoKey, revocation: RevocationUrls | undefined, emptySubject = false): Promise<x509.Extension[]> {
-  return [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (algorithm === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    // RFC 5280 4.2.1.6: with an empty subject the subjectAltName carries the identity and must be critical.
-    new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' as const : 'dns' as const, value: host })), emptySubject),
-    await x509.SubjectKeyIdentifierExtension.create(publicKey),
-    ...revocationExtensions(revocation),
-  ];
-}
-
 /** The leaf's subject: as given, else CN = its first host. */
 function leafSubject(options: LeafOptions): x509.Name {
   const [firstHost] = options.hosts;
   if (firstHost === undefined) throw new Error('a lab leaf needs at least one host');
   return toName(options.subject ?? [['CN', firstHost]]);
-}
-
-function revocationExtensions(urls: RevocationUrls | undefined): x509.Extension[] {
-  const extensions: x509.Extension[] = [];
-  if (urls?.crl?.length) extensions.push(new x509.CRLDistributionPointsExtension([...urls.crl]));
-  if (urls?.ocsp?.length || urls?.caIssuers?.length) {
-    extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [...(urls.ocsp ?? [])], caIssuers: [...(urls.caIssuers ?? [])] }));
-  }
-  return extensions;
-}
-
-function validityWindow(validity: Validity, role: 'authority' | 'leaf'): { notBefore: Date; notAfter: Date } {
-  const now = Date.now();
-  switch (validity) {
-    case 'current':
-      return { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + (role === 'authority' ? 3650 : 90) * DAY_MS) };
-    case 'expired':
-      return { notBefore: new Date(now - 120 * DAY_MS), notAfter: new Date(now - 30 * DAY_MS) };
-    case 'not-yet-valid':
-      return { notBefore: new Date(now + 30 * DAY_MS), notAfter: new Date(now + 120 * DAY_MS) };
-  }
-}
-
-/** Values as UTF8String (PrintableString for C, as X.520 requires), never re-parsed: hostile text stays as written. */
-function toName(name: NameSpec): x509.Name {
-  return new x509.Name(name.map(([attribute, value]) => ({ [attribute]: [attribute === 'C' ? { printableString: value } : { utf8String: value }] })));
-}
-
-function nameKey(name: NameSpec): string {
-  return JSON.stringify(name);
-}
-
-function labCertificate(issued: x509.X509Certificate): LabCertificate {
-  const der = Buffer.from(issued.rawData);
-  return {
-    der,
-    pem: issued.toString('pem') + '\n',
-    notBefore: issued.notBefore,
-    notAfter: issued.notAfter,
-  };
 }

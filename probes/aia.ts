@@ -2,14 +2,13 @@
 // plain HTTP, as Windows does when a server leaves out its intermediate, and read what came: a DER certificate
 // (application/pkix-cert), or a PKCS#7 "certs-only" bundle (.p7c, application/pkcs7-mime), which Microsoft and
 // DigiCert serve. Whether a fetched certificate completes a chain is the caller's business; this only observes.
-import 'reflect-metadata';
-import { X509Certificate as PeculiarCertificate, X509Certificates } from '@peculiar/x509';
-import { observeCertificate, ParsedCertificate, type ObservedCertificate } from './certificates.js';
-import { fetchHttp, type FetchEvidence } from './http-fetch.js';
-import type { HttpRouter } from './http-routes.js';
-import { describePage, type PageEvidence } from './page.js';
-import type { ProbeContext } from './probe.js';
-import { toOneLine } from './tunnel.js';
+import { observeCertificate, type ObservedCertificate } from '../pki/certificate.js';
+import { readCertificates } from '../pki/certificate-bundle.js';
+import { fetchHttp } from '../http/fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
+import type { HttpRouter } from '../http/routes.js';
+import { describePage, type PageEvidence } from '../http/page.js';
+import type { Probe } from './probe.js';
 
 /** A CA certificate is a few kB, a PKCS#7 bundle of a few of them not much more: anything larger is not one. */
 export const AIA_MAX_BYTES = 256 * 1024;
@@ -32,7 +31,7 @@ export type AiaEvidence = {
   parseError: string | null;
 };
 
-export async function probeAia(target: AiaTarget, ctx: ProbeContext): Promise<AiaEvidence> {
+export const probeAia: Probe<AiaTarget, AiaEvidence> = async (target, ctx) => {
   const outcome = await fetchHttp({ url: target.url, method: 'GET', headers: { accept: 'application/pkix-cert, application/pkcs7-mime, */*' }, body: null, maxBodyBytes: AIA_MAX_BYTES }, target.router, ctx);
   const evidence = outcome.evidence;
   const base = { url: target.url, fetch: evidence, page: null, format: null, certificates: [], parseError: null };
@@ -42,31 +41,4 @@ export async function probeAia(target: AiaTarget, ctx: ProbeContext): Promise<Ai
   const read = readCertificates(outcome.body);
   if ('error' in read) return { ...base, page: describePage(outcome.headers, outcome.body), parseError: read.error };
   return { ...base, format: read.format, certificates: read.certificates.map(observeCertificate) };
-}
-
-/** A DER certificate, a PKCS#7 certs-only bundle (DER or PEM), or PEM certificates; the bytes are hostile. */
-export function readCertificates(body: Buffer): { format: 'der' | 'pkcs7' | 'pem'; certificates: ParsedCertificate[] } | { error: string } {
-  if (body.length === 0) return { error: 'the answer is empty' };
-  const text = body.subarray(0, 64).toString('latin1');
-  if (text.includes('-----BEGIN CERTIFICATE-----')) {
-    const pems = body.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    const certificates = pems.flatMap((pem) => attempt(() => ParsedCertificate.fromDer(Buffer.from(new PeculiarCertificate(pem).rawData))) ?? []);
-    return certificates.length > 0 ? { format: 'pem', certificates } : { error: 'the PEM text holds no readable certificate' };
-  }
-  const single = attempt(() => ParsedCertificate.fromDer(body));
-  if (single) return { format: 'der', certificates: [single] };
-  const bundle = attempt(() => new X509Certificates(text.includes('-----BEGIN PKCS7-----') ? body.toString('latin1') : body));
-  if (bundle && bundle.length > 0) {
-    const certificates = [...bundle].flatMap((certificate) => attempt(() => ParsedCertificate.fromDer(Buffer.from(certificate.rawData))) ?? []);
-    if (certificates.length > 0) return { format: 'pkcs7', certificates };
-  }
-  return { error: `the answer is neither a DER certificate nor a PKCS#7 bundle (${body.length} bytes starting ${toOneLine(body.subarray(0, 8).toString('hex'), 16)})` };
-}
-
-function attempt<T>(read: () => T): T | null {
-  try {
-    return read();
-  } catch {
-    return null;
-  }
-}
+};

@@ -1,73 +1,13 @@
 // The one shape every probe has (after blackbox_exporter's prober.ProbeFn): a target, a context that
 // carries the deadline of each network step and the run's cancellation, and typed evidence back.
 // Probes observe; they never decide pass or fail and never throw for a network outcome.
+import type { StepContext } from '../net/deadline.js';
 
-export interface ProbeContext {
-  /** Deadline of each network step (one DNS query, one connect, one handshake), in milliseconds. */
-  stepTimeoutMs: number;
-  /** Aborts every step when the run is cancelled. */
-  signal: AbortSignal;
-}
+/** A probe's context is a network step's: the deadline of each step, and the run's cancellation. */
+export type ProbeContext = StepContext;
 
 export type Probe<Target, Evidence> = (target: Target, ctx: ProbeContext) => Promise<Evidence>;
 
-/** A signal that fires at this step's deadline or when the run is cancelled, whichever comes first. */
-export function stepDeadline(ctx: ProbeContext, timeoutMs = ctx.stepTimeoutMs): AbortSignal {
-  return deadlineSignal(timeoutMs, ctx.signal);
-}
-
-/**
- * A signal aborted after `timeoutMs`, or when `parent` aborts. Not AbortSignal.any + AbortSignal.timeout: `any`
- * holds its sources weakly and nothing else holds a timeout signal, so a garbage collection can take the
- * timeout before it fires and the deadline never comes (seen in the busy vitest worker). Here the pending
- * timer holds the controller; unref'd, it never keeps the process alive on its own.
- */
-export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
-  const controller = new AbortController();
-  if (parent?.aborted) {
-    controller.abort(parent.reason);
-    return controller.signal;
-  }
-  const timer = setTimeout(() => controller.abort(new DOMException(`deadline of ${timeoutMs} ms passed`, 'TimeoutError')), timeoutMs);
-  timer.unref();
-  const siblings = parent ? childrenOf(parent) : null;
-  siblings?.add(controller);
-  controller.signal.addEventListener('abort', () => {
-    clearTimeout(timer);
-    siblings?.delete(controller);
-  }, { once: true });
-  return controller.signal;
-}
-
-/**
- * The deadlines under one parent signal. One listener on the parent aborts them all: a listener each would make
- * every addEventListener walk thousands of others in a large run.
- */
-const childrenByParent = new WeakMap<AbortSignal, Set<AbortController>>();
-
-function childrenOf(parent: AbortSignal): Set<AbortController> {
-  let children = childrenByParent.get(parent);
-  if (!children) {
-    const created = new Set<AbortController>();
-    parent.addEventListener('abort', () => {
-      for (const child of created) child.abort(parent.reason);
-    }, { once: true });
-    childrenByParent.set(parent, created);
-    children = created;
-  }
-  return children;
-}
-
-/** Milliseconds since `start` (from performance.now()), rounded to 0.1 ms for reports. */
-export function elapsedSince(start: number): number {
-  return Math.round((performance.now() - start) * 10) / 10;
-}
-
-/** Text of an unknown thrown value, for evidence: never a stack. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
-}
+/** What probes build on, handed on from where it lives (net/deadline.ts, model/evidence-text.ts). */
+export { deadlineSignal, elapsedSince, stepDeadline } from '../net/deadline.js';
+export { describeError } from '../model/evidence-text.js';

@@ -1,9 +1,10 @@
 // The proxy probe: is the configured proxy itself reachable, and does it speak HTTP?
 // What it may do for each target (407, 403, 502) is the tunnel's finding, per target: see tunnel.ts.
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
-import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
-import { readResponseHead, ResponseHeadError, toOneLine } from './tunnel.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../net/connect.js';
+import { elapsedSince, stepDeadline, type Probe } from './probe.js';
+import { toOneLine } from '../model/evidence-text.js';
+import { readResponseHead, ResponseHeadError } from '../http/raw-response.js';
 
 export interface ProxyProbeTarget {
   /** The proxy URL (ProxyPlan.url). Its credentials are not sent: reachability needs none. */
@@ -31,7 +32,7 @@ export interface ProxyEvidence {
 
 const MAX_HEADER_SHOWN = 120;
 
-export async function probeProxy(target: ProxyProbeTarget, ctx: ProbeContext): Promise<ProxyEvidence> {
+export const probeProxy: Probe<ProxyProbeTarget, ProxyEvidence> = async (target, ctx) => {
   const endpoint = proxyEndpoint(target.url);
   const proxy = redactUrl(target.url);
   const silent = { answer: null, via: null, server: null };
@@ -70,4 +71,4 @@ export async function probeProxy(target: ProxyProbeTarget, ctx: ProbeContext): P
   } finally {
     socket.destroy();
   }
-}
+};

@@ -3,7 +3,7 @@
 // in one process (tests, watch) share nothing.
 import { certificateReferences } from '../model/certificates.js';
 import type { CertificateDescription, CertificateTable, CheckResult } from '../model/result.js';
-import type { CertificateEvidence } from '../probes/certificates.js';
+import type { CertificateEvidence } from '../pki/certificate.js';
 
 /** How evidence builders name a certificate: registering it where there is a table, returning its fingerprint. */
 export type CertificateReferrer = (certificate: CertificateEvidence) => string;

@@ -11,7 +11,7 @@ import { labPki, type LabAuthority } from '../lab/pki.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import { startTlsFixture } from '../lab/tls-servers.js';
 import type { CheckResult } from '../model/result.js';
-import { readCertificates } from '../probes/aia.js';
+import { readCertificates } from '../pki/certificate-bundle.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
 import { inspectionCheck } from '../specs/checks/inspection.js';

@@ -6,7 +6,7 @@ import { startLabDnsServer, type LabDnsServer } from '../lab/dns-server.js';
 import { startHttpFixtures, type LabHttpServer } from '../lab/http-servers.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
-import type { FetchEvidence } from '../probes/http-fetch.js';
+import type { FetchEvidence } from '../http/fetch-evidence.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
 import { clockCheck, judgeClock, serverDates, type ServerDate } from '../specs/checks/clock.js';

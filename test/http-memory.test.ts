@@ -6,7 +6,7 @@ import { startHttpFixtures, type LabHttpServer } from '../lab/http-servers.js';
 import { loopbackAddress } from '../lab/loopback.js';
 import { probeCrl } from '../probes/crl.js';
 import { probeHttp } from '../probes/http.js';
-import { PAGE_PREFIX_BYTES } from '../probes/page.js';
+import { PAGE_PREFIX_BYTES } from '../http/page.js';
 import { probeContext, routerFor } from './support/port80.js';
 
 const MB = 1024 * 1024;

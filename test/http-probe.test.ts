@@ -7,7 +7,7 @@ import { listen, loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
 import { probeCrl } from '../probes/crl.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
-import { PAGE_PREFIX_BYTES } from '../probes/page.js';
+import { PAGE_PREFIX_BYTES } from '../http/page.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
 import { judgeCrl } from '../specs/checks/crl.js';

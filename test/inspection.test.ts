@@ -4,8 +4,9 @@ import tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_NAME_TEXT, LabAuthority, chainCertificates, labPki, selfSignedIdentity, type ChainToSend, type LabIdentity, type LabPki, type NameSpec } from '../lab/pki.js';
 import type { InspectionVendor } from '../model/codes.js';
-import { ParsedCertificate, describeCertificate, parsePemCertificates } from '../probes/certificates.js';
-import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../probes/inspection.js';
+import { ParsedCertificate, describeCertificate, parsePemCertificates } from '../pki/certificate.js';
+import { assessChain, vendorFromProxyIdentity, type InspectionAssessment } from '../pki/inspection.js';
+import { trustAnchors, type TrustSources } from '../pki/trust-anchors.js';
 
 const HOST = 'login.lab.test';
 const EXPECTED_ROOTS = ['DigiCert Global Root G2', 'DigiCert Global Root G3', 'Microsoft RSA Root Certificate Authority 2017'];

@@ -15,9 +15,10 @@ import { labPki, type LabAuthority, type LabIdentity, type LabPki } from '../lab
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import { startTlsFixture } from '../lab/tls-servers.js';
 import type { CheckResult } from '../model/result.js';
-import { observeCertificate, ParsedCertificate, type ObservedCertificate } from '../probes/certificates.js';
-import { ocspRequest, probeOcsp, readOcspResponse, type OcspEvidence } from '../probes/ocsp.js';
-import { certificateFields } from '../probes/pkix.js';
+import { observeCertificate, ParsedCertificate, type ObservedCertificate } from '../pki/certificate.js';
+import { ocspRequest, readOcspResponse } from '../pki/ocsp.js';
+import { probeOcsp, type OcspEvidence } from '../probes/ocsp.js';
+import { certificateFields } from '../pki/pkix.js';
 import { ObservationSession } from '../runner/session.js';
 import { CheckRun } from '../specs/check-run.js';
 import { judgeOcsp, ocspCheck, ocspSources } from '../specs/checks/ocsp.js';

@@ -1,6 +1,6 @@
 // The redirect policy by itself: which address a redirect may lead to from which, with addresses only (no traffic).
 import { describe, expect, it } from 'vitest';
-import { addressScope, refusedAddress, refusedScheme } from '../probes/redirects.js';
+import { addressScope, refusedAddress, refusedScheme } from '../http/redirects.js';
 
 describe('address scopes', () => {
   it.each([

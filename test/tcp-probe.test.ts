@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
-import { classifyConnectError } from '../probes/connect.js';
+import { classifyConnectError } from '../net/connect.js';
 import { probeTcp } from '../probes/tcp.js';
 import { judgeTcp } from '../specs/checks/tcp.js';
 

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackAddress } from '../lab/loopback.js';
 import { LabAuthority, labPki, type LabPki } from '../lab/pki.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
-import { probeTls, type TlsEvidence } from '../probes/tls.js';
+import { probeTls } from '../probes/tls.js';
+import type { TlsEvidence } from '../probes/tls-evidence.js';
 import { assessObserved, judgeInspection } from '../specs/checks/inspection.js';
-import { weakCryptoOf } from '../probes/weak-crypto.js';
+import { weakCryptoOf } from '../pki/weak-crypto.js';
 import { judgeTls, tlsReportEvidence } from '../specs/checks/tls.js';
 
 const HOST = 'login.lab.test';

@@ -11,8 +11,9 @@ import { HOSTILE_NAME_TEXT, LAB_REVOCATION, labPki, selfSignedIdentity, writeAut
 import { findSharedFreePort } from '../lab/tcp-listeners.js';
 import { startTlsFixture, type LabTlsServer, type TlsFixture } from '../lab/tls-servers.js';
 import { summarize, type CheckResult } from '../model/result.js';
-import { openConnection } from '../probes/connect.js';
-import { probeTls, type TlsEvidence, type TlsTarget } from '../probes/tls.js';
+import { openConnection } from '../net/connect.js';
+import { probeTls } from '../probes/tls.js';
+import type { TlsEvidence, TlsTarget } from '../probes/tls-evidence.js';
 import { renderConsole } from '../reporters/console.js';
 import { renderJunit } from '../reporters/junit.js';
 import { ObservationSession } from '../runner/session.js';

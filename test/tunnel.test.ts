@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwardProxy, type ForwardProxyOptions, type LabForwardProxy } from '../lab/forward-proxy.js';
 import { listen, loopbackAddress } from '../lab/loopback.js';
 import { findSharedFreePort, startTcpListener, type LabTcpListener } from '../lab/tcp-listeners.js';
-import { deadlineSignal } from '../probes/probe.js';
+import { deadlineSignal } from '../net/deadline.js';
 import { probeProxy } from '../probes/proxy.js';
-import { createProxyTransport, ProxyRefusalError, type ProxyRefusal } from '../probes/tunnel.js';
+import { createProxyTransport } from '../http/connect-tunnel.js';
+import { ProxyRefusalError, type ProxyRefusal } from '../http/proxy-refusal.js';
 
 const echoAddress = loopbackAddress(501);
 const closedAddress = loopbackAddress(502);

@@ -4,19 +4,21 @@
 // misconfigured but works for it; what the agent would meet is judged on the completed chain. A caIssuers URL that
 // cannot be fetched fails the same way for the agent, and is named in the tls result.
 // Nothing here imports the tls or inspection check at run time, so both can call it without a cycle.
-import type { TrustPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { Evidence } from '../../model/result.js';
 import type { AiaEvidence } from '../../probes/aia.js';
-import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../probes/certificates.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
-import { assessChain, buildPath, issuerDisplayName, subjectDisplayName, trustAnchors, type ChainPath, type InspectionAssessment } from '../../probes/inspection.js';
-import type { TlsEvidence } from '../../probes/tls.js';
+import { isIssuedBy, oneLineName, ParsedCertificate, type ObservedCertificate } from '../../pki/certificate.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
+import { buildPath, type ChainPath } from '../../pki/chain-path.js';
+import { assessChain, issuerDisplayName, subjectDisplayName, type InspectionAssessment } from '../../pki/inspection.js';
+import type { TrustAnchors } from '../../pki/trust-anchors.js';
+import type { TlsEvidence } from '../../probes/tls-evidence.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import type { CheckRun, Verdict } from '../check-run.js';
 import { foreignPage, unansweredVerdict } from './port80.js';
-import { httpUrls } from './revocation.js';
-import type { CertificateFinding } from './tls.js';
+import { httpUrls } from '../../pki/revocation.js';
+import type { CertificateFinding } from './tls-findings.js';
+import { runTrustAnchors } from './trust.js';
 
 /** Levels of missing issuers fetched one after another: real chains miss one, rarely two. */
 const MAX_FETCHED_LEVELS = 3;
@@ -38,29 +40,17 @@ export type ChainCompletion =
   /** An issuer is still missing: every caIssuers URL its certificate names failed. */
   | { kind: 'unavailable'; attempts: AiaAttempt[]; missing: string };
 
-const completionsByRun = new WeakMap<CheckRun, Map<string, Promise<ChainCompletion | null>>>();
-
 /**
  * The completed chain of a handshake whose presented chain lacks an issuer, once per run and chain; null when nothing
  * is missing, or the certificate whose issuer is missing names no caIssuers URL (nothing to fetch, for Windows either).
  */
 export function chainCompletion(run: CheckRun, evidence: TlsEvidence): Promise<ChainCompletion | null> {
-  let byChain = completionsByRun.get(run);
-  if (!byChain) {
-    byChain = new Map();
-    completionsByRun.set(run, byChain);
-  }
   const key = evidence.chain.map((certificate) => certificate.sha256).join(' ');
-  let pending = byChain.get(key);
-  if (!pending) {
-    pending = evidence.chain.length === 0 ? Promise.resolve(null) : complete(run, evidence.chain);
-    byChain.set(key, pending);
-  }
-  return pending;
+  return run.observe.derived.once('chain completion', key, () => (evidence.chain.length === 0 ? Promise.resolve(null) : complete(run, evidence.chain)));
 }
 
 async function complete(run: CheckRun, presented: readonly ObservedCertificate[]): Promise<ChainCompletion | null> {
-  const anchors = trustAnchors(run.plan.trust);
+  const anchors = runTrustAnchors(run);
   const chain = presented.map((certificate) => ParsedCertificate.fromDer(Buffer.from(certificate.der, 'base64')));
   const attempts: AiaAttempt[] = [];
   const fetched: ObservedCertificate[] = [];
@@ -144,13 +134,13 @@ export function completedTlsVerdict(verdict: Verdict, completion: ChainCompletio
  * decides by signature, like any chain; when it could not be fetched, `presented` (the presented chain's assessment)
  * stands, saying that the missing issuer could not be checked.
  */
-export function assessCompleted(completion: ChainCompletion | null, trust: TrustPlan, presented: () => InspectionAssessment): InspectionAssessment {
+export function assessCompleted(completion: ChainCompletion | null, anchors: TrustAnchors, presented: () => InspectionAssessment): InspectionAssessment {
   if (completion?.kind === 'unavailable') {
     const assessment = presented();
     return { ...assessment, reason: `${assessment.reason}; its AIA URL ${completion.attempts.map((attempt) => attempt.url).join(', ')} could not be fetched, so the missing "${completion.missing}" could not be checked (see the tls check)` };
   }
   if (completion?.kind !== 'completed') return presented();
-  const assessment = assessChain(completion.chain, trustAnchors(trust));
+  const assessment = assessChain(completion.chain, anchors);
   const fetched = completion.fetched.map((certificate) => `"${certificate.commonName ?? oneLineName(certificate.subject)}"`).join(', ');
   return { ...assessment, reason: `${assessment.reason}; the server omits ${fetched}, fetched from its AIA URL as Windows does` };
 }

@@ -2,7 +2,7 @@
 // requests (http, crl, ocsp), within MAX_CLOCK_SKEW_MS. One result per run; skipped when no answer carried a Date.
 import { hostname } from 'node:os';
 import type { CheckResult } from '../../model/result.js';
-import type { FetchEvidence } from '../../probes/http-fetch.js';
+import type { FetchEvidence } from '../../http/fetch-evidence.js';
 import { makeResult, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 import { crlCheck, crlSources } from './crl.js';
 import { httpCheck, httpUrlsOf } from './http.js';

@@ -8,12 +8,13 @@
 // CRL_STALE (warn: nextUpdate near) > CRL_OK. A failed distribution point whose certificates have another one that
 // serves a good CRL is a warning: CryptoAPI moves on to the next point, later.
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { parsedCrlOf, type CrlEvidence } from '../../probes/crl.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
+import type { CrlEvidence } from '../../probes/crl.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
 import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, formatBytes, formatDuration, notingProxy, unansweredVerdict, urlSubject } from './port80.js';
-import { coverage, crlSignatureOnce, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from './revocation.js';
+import { coverage, httpUrls, type ChainLink, type Coverage, type CrlSignatureCheck } from '../../pki/revocation.js';
+import { crlSignatureOnce, parsedCrlOf } from './revocation.js';
 import { revocationSources, type RevocationSource } from './revocation-sources.js';
 
 /** Warn when less than this share of the CRL's validity period is left… */
@@ -47,7 +48,7 @@ export function crlCheck(run: CheckRun, source: RevocationSource): Promise<Check
 }
 
 async function assess(run: CheckRun, source: RevocationSource, evidence: CrlEvidence): Promise<CrlAssessment> {
-  const crl = parsedCrlOf(evidence);
+  const crl = parsedCrlOf(run, evidence);
   if (!crl) return { signature: null, covered: [] };
   const issuers = uniqueBySha256(source.namedBy.flatMap((link) => (link.issuer ? [link.issuer] : [])));
   const others = issuers.length > 0 ? [] : (await revocationSources(run)).liveCertificates;
@@ -160,7 +161,7 @@ async function otherPointsServe(run: CheckRun, source: RevocationSource, verdict
 async function workingPoint(run: CheckRun, link: ChainLink, failedUrl: string): Promise<string | null> {
   if (!link.issuer) return null;
   for (const url of httpUrls(link.certificate.crlUrls).filter((candidate) => candidate !== failedUrl)) {
-    const crl = parsedCrlOf(await run.observe.crl(url));
+    const crl = parsedCrlOf(run, await run.observe.crl(url));
     if (crl && crlSignatureOnce(run, url, crl, [link.issuer], []).outcome === 'valid') return url;
   }
   return null;

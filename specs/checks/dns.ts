@@ -24,6 +24,18 @@ export function dnsCheck(run: CheckRun, host: HostPlan): Promise<CheckResult> {
 }
 
 /**
+ * The addresses the agent connects to for `host` once its dns check passed (or only warned): a hosts-file entry's
+ * (its resolver reads the file first), else DNS's; none when the check failed or was skipped. Read from the typed
+ * observations the check judged (both memoized per run), never back out of the result's JSON evidence.
+ */
+export async function connectableAddresses(run: CheckRun, host: HostPlan): Promise<string[]> {
+  const result = await dnsCheck(run, host);
+  if (result.status !== 'pass' && result.status !== 'warn') return [];
+  const pin = hostsPinFor(await run.observe.hostsFile(), host.host);
+  return [...(pin ? pin.addresses : (await run.observe.dns(host.host)).addresses)];
+}
+
+/**
  * With a proxy in the way the agent sends the name to the proxy, which resolves it: a local failure is worth
  * knowing (a direct fallback would fail) but does not stop the agent.
  */

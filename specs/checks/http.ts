@@ -5,7 +5,7 @@
 // HTTP_TIMEOUT when no answer came in time; connection failures carry their tcp (or dns) code, and what the proxy
 // answered itself (407, its refusal page, its 5xx) its PROXY_* code.
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
 import type { HttpEvidence } from '../../probes/http.js';
 import { makeResult, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsPrerequisite, foreignPage, foreignPageRemediation, notingProxy, unansweredVerdict, urlSubject } from './port80.js';

@@ -4,14 +4,16 @@
 // finding, not inspection.
 import type { InspectionVendor } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { ParsedCertificate } from '../../probes/certificates.js';
-import { assessChain, trustAnchors, vendorFromProxyIdentity, type InspectionAssessment, type TrustSources } from '../../probes/inspection.js';
-import type { TlsEvidence } from '../../probes/tls.js';
+import { ParsedCertificate } from '../../pki/certificate.js';
+import { assessChain, vendorFromProxyIdentity, type InspectionAssessment } from '../../pki/inspection.js';
+import { trustAnchors, type TrustAnchors, type TrustSources } from '../../pki/trust-anchors.js';
+import type { TlsEvidence } from '../../probes/tls-evidence.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
 import { describeHandshake, tlsCheck } from './tls.js';
 import { assessCompleted, chainCompletion, completionEvidence } from './chain-completion.js';
+import { runTrustAnchors } from './trust.js';
 
 /** The device to name in remediation, by vendor. */
 const INSPECTING_PRODUCTS: Readonly<Record<InspectionVendor, string>> = {
@@ -43,7 +45,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
     // A chain missing its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
     const completion = await chainCompletion(run, evidence);
-    const assessment = await namedByProxy(run, evidence, assessCompleted(completion, run.plan.trust, () => assessObserved(evidence, run.plan.trust)));
+    const assessment = await namedByProxy(run, evidence, assessCompleted(completion, runTrustAnchors(run), () => assessObservedOnce(run, evidence)));
     return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment, run.certificates.refer), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion, run.certificates.refer) });
   });
 }
@@ -63,22 +65,18 @@ async function namedByProxy(run: CheckRun, evidence: TlsEvidence, assessment: In
 
 /** The anchoring decision over an observed chain (which must hold at least the leaf). */
 export function assessObserved(evidence: TlsEvidence, trust: TrustSources): InspectionAssessment {
-  // The same chain comes back from every address behind a CDN: it is assessed once per run's trust settings.
-  let byChain = assessmentsByTrust.get(trust);
-  if (!byChain) {
-    byChain = new Map();
-    assessmentsByTrust.set(trust, byChain);
-  }
-  const key = evidence.chain.map((certificate) => certificate.sha256).join(' ');
-  let assessment = byChain.get(key);
-  if (!assessment) {
-    assessment = assessChain(evidence.chain.map((certificate) => ParsedCertificate.fromDer(Buffer.from(certificate.der, 'base64'))), trustAnchors(trust));
-    byChain.set(key, assessment);
-  }
-  return assessment;
+  return assessWith(evidence, trustAnchors(trust));
 }
 
-const assessmentsByTrust = new WeakMap<TrustSources, Map<string, InspectionAssessment>>();
+/** assessObserved with the run's trust, once per run for each distinct chain: it comes back from every address behind a CDN. */
+function assessObservedOnce(run: CheckRun, evidence: TlsEvidence): InspectionAssessment {
+  const key = evidence.chain.map((certificate) => certificate.sha256).join(' ');
+  return run.observe.derived.once('inspection assessment', key, () => assessWith(evidence, runTrustAnchors(run)));
+}
+
+function assessWith(evidence: TlsEvidence, anchors: TrustAnchors): InspectionAssessment {
+  return assessChain(evidence.chain.map((certificate) => ParsedCertificate.fromDer(Buffer.from(certificate.der, 'base64'))), anchors);
+}
 
 export function judgeInspection(port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Verdict {
   const where = describeHandshake(evidence, port);

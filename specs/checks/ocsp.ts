@@ -7,7 +7,7 @@
 // out of date or the certificate unknown to the responder). A revoked status passes here: the responder works;
 // the tls check of the certificate reports TLS_CERT_REVOKED.
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { finalAnswer } from '../../probes/http-fetch.js';
+import { finalAnswer } from '../../http/fetch-evidence.js';
 import { OCSP_MAX_BYTES, type OcspEvidence } from '../../probes/ocsp.js';
 import type { CertificateReferrer } from '../certificate-registry.js';
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';

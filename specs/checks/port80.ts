@@ -4,11 +4,11 @@
 import type { ProxyPlan } from '../../config/plan.js';
 import type { Code } from '../../model/codes.js';
 import type { CheckResult } from '../../model/result.js';
-import type { ConnectFailureCode } from '../../probes/connect.js';
-import type { FetchEvidence, HopEvidence, HttpAnswer } from '../../probes/http-fetch.js';
-import type { RouteFailureCode } from '../../probes/http-routes.js';
-import type { PageEvidence } from '../../probes/page.js';
-import type { ProxyRefusal } from '../../probes/tunnel.js';
+import type { ConnectFailureCode } from '../../net/connect.js';
+import type { FetchEvidence, HopEvidence, HttpAnswer } from '../../http/fetch-evidence.js';
+import type { RouteFailureCode } from '../../http/routes.js';
+import type { PageEvidence } from '../../http/page.js';
+import type { ProxyRefusal } from '../../http/proxy-refusal.js';
 import { skippedFor, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
 import { describeProxySource } from '../../config/proxy-settings.js';
@@ -57,7 +57,7 @@ export function unansweredVerdict(fetch: FetchEvidence, port: number, what: stri
 }
 
 /**
- * A redirect the fetch refused (probes/redirects.ts): the same code for http, crl and ocsp, because it is the
+ * A redirect the fetch refused (http/redirects.ts): the same code for http, crl and ocsp, because it is the
  * underlying failure and the same fault whatever was fetched; the agent must not follow it either.
  */
 export function redirectRefusedVerdict(fetch: FetchEvidence, failure: { target: string; detail: string }, port: number): Verdict {

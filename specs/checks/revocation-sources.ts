@@ -1,8 +1,9 @@
 // The CRL and OCSP URLs a run checks: those the config lists (expect: crl | ocsp) and every distribution point and
 // OCSP responder named by a certificate of a live chain (every tls target whose handshake ran), each URL once.
-import type { ObservedCertificate } from '../../probes/certificates.js';
+import type { ObservedCertificate } from '../../pki/certificate.js';
 import type { CheckRun } from '../check-run.js';
-import { chainLinksOnce, httpUrls, type ChainLink } from './revocation.js';
+import { httpUrls, type ChainLink } from '../../pki/revocation.js';
+import { chainLinksOnce } from './revocation.js';
 import { addressTargets } from './tcp.js';
 import { tlsCheck } from './tls.js';
 
@@ -21,16 +22,9 @@ export interface RevocationSources {
   liveCertificates: ObservedCertificate[];
 }
 
-const sourcesByRun = new WeakMap<CheckRun, Promise<RevocationSources>>();
-
-/** Discovered once per run; waits for every tls target's handshake. */
+/** Discovered once per run (in the observation session's memo); waits for every tls target's handshake. */
 export function revocationSources(run: CheckRun): Promise<RevocationSources> {
-  let pending = sourcesByRun.get(run);
-  if (!pending) {
-    pending = discover(run);
-    sourcesByRun.set(run, pending);
-  }
-  return pending;
+  return run.observe.derived.once('revocation sources', '', () => discover(run));
 }
 
 async function discover(run: CheckRun): Promise<RevocationSources> {

@@ -6,7 +6,7 @@ import type { TcpEvidence } from '../../probes/tcp.js';
 import type { TunnelEvidence } from '../../probes/tunnel.js';
 import type { CheckResult } from '../../model/result.js';
 import { addressInId, describeTarget, makeResult, skippedFor, type CheckRun, type HostPlan, type ResultSubject, type Verdict } from '../check-run.js';
-import { dnsCheck } from './dns.js';
+import { connectableAddresses, dnsCheck } from './dns.js';
 import { describeProxySource } from '../../config/proxy-settings.js';
 import { judgeIpv6Fallback, selectAddresses } from './ip-family.js';
 
@@ -35,7 +35,7 @@ export function tcpPorts(run: CheckRun, host: HostPlan): number[] {
 export async function addressTargets(run: CheckRun, host: HostPlan, ports: readonly number[]): Promise<AddressTarget[]> {
   const direct = ports.filter((port) => !run.observe.viaProxy(host.host, port));
   // An IP literal is its own address: connected to directly, never resolved.
-  const resolved = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : usableAddresses(await dnsCheck(run, host));
+  const resolved = direct.length === 0 ? [] : host.ipLiteral ? [host.host] : await connectableAddresses(run, host);
   const { addresses, excluded } = selectAddresses(host.host, resolved, run.plan.ipFamily ?? 'auto');
   const targets: AddressTarget[] = [];
   for (const port of ports) {
@@ -59,14 +59,6 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
     }
   }
   return targets;
-}
-
-/** The addresses the agent connects to: a hosts-file entry's (its resolver reads the file first), else DNS's. */
-function usableAddresses(dns: CheckResult): string[] {
-  if (dns.status !== 'pass' && dns.status !== 'warn') return [];
-  const pinned = dns.evidence['hostsFile'];
-  const addresses = pinned !== null && typeof pinned === 'object' && !Array.isArray(pinned) ? pinned['addresses'] : dns.evidence['addresses'];
-  return Array.isArray(addresses) ? addresses.filter((a): a is string => typeof a === 'string') : [];
 }
 
 export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {

@@ -10,11 +10,11 @@
 // Every finding, chosen or not, is listed in evidence.
 import { TCP_CODES } from '../../model/codes.js';
 import type { CheckResult, Evidence } from '../../model/result.js';
-import { certificateLabel, type CertificateEvidence } from '../../probes/certificates.js';
-import type { ConnectFailureCode } from '../../probes/connect.js';
-import { HOSTNAME_ERROR_CODE } from '../../probes/chain-trust.js';
-import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls.js';
-import { weakCryptoOf, type Weakness } from '../../probes/weak-crypto.js';
+import { certificateLabel, type CertificateEvidence } from '../../pki/certificate.js';
+import type { ConnectFailureCode } from '../../net/connect.js';
+import { HOSTNAME_ERROR_CODE } from '../../pki/chain-trust.js';
+import { MODERN_TLS_PROTOCOLS, type TlsEvidence } from '../../probes/tls-evidence.js';
+import { weakCryptoOf, type Weakness } from '../../pki/weak-crypto.js';
 import { fingerprintOnly, type CertificateReferrer } from '../certificate-registry.js';
 import { describeTarget, makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import { dnsCheck } from './dns.js';
@@ -23,14 +23,7 @@ import { revocationsOf, type Revocation } from './revocation.js';
 
 export type { Revocation } from './revocation.js';
 import { chainCompletion, completedTlsVerdict, completionEvidence } from './chain-completion.js';
-
-export type CertificateFindingCode = 'TLS_UNTRUSTED' | 'TLS_CERT_REVOKED' | 'TLS_CERT_EXPIRED' | 'TLS_CERT_NOT_YET_VALID' | 'TLS_HOSTNAME_MISMATCH' | 'TLS_WEAK_CRYPTO';
-
-export interface CertificateFinding {
-  code: CertificateFindingCode;
-  message: string;
-  remediation: string;
-}
+import type { CertificateFinding, CertificateFindingCode } from './tls-findings.js';
 
 /** Most fundamental first: the first finding present is the result's code. */
 export const CERTIFICATE_FINDING_PRECEDENCE: readonly CertificateFindingCode[] = ['TLS_UNTRUSTED', 'TLS_CERT_REVOKED', 'TLS_CERT_EXPIRED', 'TLS_CERT_NOT_YET_VALID', 'TLS_HOSTNAME_MISMATCH', 'TLS_WEAK_CRYPTO'];

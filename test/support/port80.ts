@@ -2,7 +2,7 @@
 // and a run plan pointed at lab servers.
 import type { PlannedEndpoint, RunPlan } from '../../config/plan.js';
 import type { CheckKind } from '../../model/codes.js';
-import { directRouter, type HttpRouter } from '../../probes/http-routes.js';
+import { directRouter, type HttpRouter } from '../../http/routes.js';
 import type { ProbeContext } from '../../probes/probe.js';
 import { isIP } from 'node:net';
 

@@ -1,14 +1,15 @@
 // How each hop of a port-80 fetch gets its connection: straight to the addresses this run's dns check found (never
 // the OS resolver's answer), trying each in turn under the connect deadline, or to a forward proxy that relays an
 // absolute-form request and resolves the name itself; per hop, since a redirect may cross from one to the other.
-// A redirect's policy (probes/redirects.ts) judges each resolved address here, before anything connects.
+// A redirect's policy (http/redirects.ts) judges each resolved address here, before anything connects.
 import { isIP, type Socket } from 'node:net';
 import type { buildConnector, Dispatcher } from 'undici';
 import { proxyEndpoint, redactUrl } from '../config/proxy-settings.js';
 import type { DnsCode } from '../model/codes.js';
-import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from './connect.js';
-import { deadlineSignal, elapsedSince } from './probe.js';
-import { proxyAuthorization, ProxyRefusalError, unreachableRefusal } from './tunnel.js';
+import { classifyConnectError, formatHostPort, openConnection, type ConnectFailureCode } from '../net/connect.js';
+import { deadlineSignal, elapsedSince } from '../net/deadline.js';
+import { proxyAuthorization } from './proxy-auth.js';
+import { ProxyRefusalError, unreachableRefusal } from './proxy-refusal.js';
 
 export type RouteFailureCode = Exclude<DnsCode, 'DNS_OK'> | ConnectFailureCode;
 

@@ -3,7 +3,7 @@
 // Authority Information Access). Each extension is read on its own: one that does not parse hides no other.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { describeError } from './probe.js';
+import { describeError } from '../model/evidence-text.js';
 
 export interface NameAttribute {
   /** Short name (CN, O, OU, C, …) or the dotted OID when there is none. */

@@ -1,10 +1,10 @@
 // What kind of thing answered, read from the start of a body: HTML, text or binary, the page's <title>, and the marks
 // that proxies and firewalls leave on the pages they answer with. Observation only: whether that makes a block
 // page is the checks' call. Page text is hostile: it is read from a bounded prefix, with linear scans, and what
-// reaches evidence is one sanitised, capped line. probes/tunnel.ts reads CONNECT refusal pages' titles with htmlTitle.
+// reaches evidence is one sanitised, capped line. http/connect-tunnel.ts reads CONNECT refusal pages' titles with htmlTitle.
 import { isUtf8 } from 'node:buffer';
-import type { ResponseHeaders } from './http-fetch.js';
-import { toOneLine } from './tunnel.js';
+import type { ResponseHeaders } from './fetch-evidence.js';
+import { toOneLine } from '../model/evidence-text.js';
 
 /** Bytes of a body looked at: block pages put their title and their product's name near the top. */
 export const PAGE_PREFIX_BYTES = 64 * 1024;

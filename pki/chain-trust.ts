@@ -4,8 +4,9 @@
 // them and the name. The observation session holds one ChainTrust per run, so its memo lives and dies with the run.
 import { isIP } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
-import { observeCertificate, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificates.js';
-import { buildPath, trustAnchors, type TrustAnchors } from './inspection.js';
+import { observeCertificate, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificate.js';
+import { buildPath } from './chain-path.js';
+import { trustAnchors, type TrustAnchors } from './trust-anchors.js';
 import { lastVerifyError, verifySteps, type VerifyStep } from './verify-chain.js';
 
 /** What the tls evidence says about a presented chain: the fields Node's verifying handshake used to fill. */

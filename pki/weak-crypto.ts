@@ -2,7 +2,7 @@
 // 224 bits, and SHA-1 or MD5 signatures on any certificate below the root (a root's signature on itself vouches for
 // nothing, so its digest does not matter). Thresholds are NIST SP 800-57's 112-bit floor, which is also where
 // CAs and Microsoft's endpoints stand. Pure: observed certificates and key exchange in, named weaknesses out.
-import { certificateLabel, type CertificateEvidence } from './certificates.js';
+import { certificateLabel, type CertificateEvidence } from './certificate.js';
 
 export interface Weakness {
   kind: 'key' | 'signature' | 'key-exchange';

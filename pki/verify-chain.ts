@@ -4,9 +4,9 @@
 // run), and the verdict is reached once per distinct chain. OpenSSL reports only its last error, with Node's
 // callback letting it go on after each one: the order below is OpenSSL's (build the chain, check the CA and purpose
 // extensions, then signatures and dates from the top down), so the last error is the one OpenSSL would name.
-import { isSelfSigned as selfSigned, type ParsedCertificate } from './certificates.js';
-import type { TrustAnchors } from './inspection.js';
-import { MAX_CHAIN_DEPTH } from './inspection.js';
+import { isSelfSigned as selfSigned, type ParsedCertificate } from './certificate.js';
+import { MAX_CHAIN_DEPTH } from './chain-path.js';
+import type { TrustAnchors } from './trust-anchors.js';
 
 /** A verify error, or a validity check whose outcome depends on the moment of the handshake. */
 export type VerifyStep = { error: string } | { validity: ParsedCertificate };

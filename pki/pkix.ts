@@ -3,8 +3,7 @@
 // crypto. Names are compared as DER bytes, as CAs write them identically in a certificate and in its CRL.
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { childrenOf, contextTag, decodeDer, DerError, expectTag, explicitContent, FieldReader, readIntegerHex, readOid, readSmallInteger, TAG, type DerNode } from './der.js';
-import { describeError } from './probe.js';
-import { toOneLine } from './tunnel.js';
+import { describeError, toOneLine } from '../model/evidence-text.js';
 
 export interface CertificateFields {
   /** Upper-case hex, no leading zeros (normalizeSerial). */

@@ -5,8 +5,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertificateDescription } from '../model/result.js';
 import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
-import { certificateSignatureAlgorithm } from './pkix.js';
-import { describeError } from './probe.js';
+import { certificateFields, certificateSignatureAlgorithm, type CertificateFields } from './pkix.js';
+import { describeError } from '../model/evidence-text.js';
 
 /**
  * One certificate as reports show it: the fields of the document's `certificates` table (model/result.ts, where
@@ -33,6 +33,7 @@ export class ParsedCertificate {
   readonly sha256: string;
   #structure: Structure | undefined;
   #observed: ObservedCertificate | undefined;
+  #fields: CertificateFields | undefined;
   /** isIssuedBy verdicts by the candidate issuer's fingerprint: a signature is checked once per pair. */
   readonly issuedByVerdicts = new Map<string, boolean>();
 
@@ -64,6 +65,14 @@ export class ParsedCertificate {
   }
 
   /**
+   * What revocation keys on (serial, issuer and subject names as DER, the public key), read once: a run asks for
+   * them on every CRL signature check and coverage lookup. Throws DerError, as certificateFields does.
+   */
+  get fields(): CertificateFields {
+    return (this.#fields ??= certificateFields(this.der));
+  }
+
+  /**
    * Node's multi-line subject text; '' for an empty subject, which RFC 5280 allows when a subjectAltName names the
    * holder (Node then reports `undefined`, whatever its typings say).
    */
@@ -92,6 +101,11 @@ export class ParsedCertificate {
   }
 }
 
+/**
+ * Per process, not per run: keyed by the certificate's own bytes, so an entry is the same for every run that meets
+ * those bytes and says nothing about any run (the bundled roots are parsed once per process this way), and bounded:
+ * cleared when full, so it cannot grow across runs.
+ */
 const MAX_CACHED_CERTIFICATES = 10_000;
 const parsedByDer = new Map<string, ParsedCertificate>();
 
