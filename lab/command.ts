@@ -6,6 +6,7 @@ import type { RunPlan } from '../config/plan.js';
 import { consoleStream, executePlan, EXIT_CHECK_FAILED, EXIT_OK, readBaseline, type RunOptions } from '../cli/execute.js';
 import { validateReportTargets } from '../reporters/targets.js';
 import { startLabNetwork, type LabNetwork } from './network.js';
+import { LAB_REVOCATION } from './pki.js';
 import { LAB_FAULTS, labVarValue } from './scenario.js';
 import { describeSelfCheck, selfCheck } from './self-check.js';
 
@@ -41,7 +42,7 @@ export async function runLab(options: RunOptions): Promise<number> {
  */
 export async function startLabRun(options: PlanOptions): Promise<{ plan: RunPlan; network: LabNetwork }> {
   const plan = await labPlan(options);
-  const network = await startLabNetwork(plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })));
+  const network = await startLabNetwork([...plan.endpoints.map((e) => ({ host: e.host, ports: e.ports, tlsPorts: e.tlsPorts })), ...revocationHostsBeyond(plan)]);
   const pointed: RunPlan = {
     ...plan,
     resolvers: [network.resolver],
@@ -51,6 +52,16 @@ export async function startLabRun(options: PlanOptions): Promise<{ plan: RunPlan
     trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
   };
   return { plan: pointed, network };
+}
+
+/**
+ * The hosts the lab's certificates name for CRLs, OCSP and AIA that the profile does not list itself: the checks
+ * follow those URLs, so the lab serves them on port 80 whichever profile runs (as the real ones are on the internet).
+ */
+function revocationHostsBeyond(plan: RunPlan): Array<{ host: string; ports: number[]; tlsPorts: number[] }> {
+  const listed = new Set(plan.endpoints.map((e) => e.host));
+  const named = Object.values(LAB_REVOCATION).flatMap((urls) => [...urls.crl, ...urls.ocsp, ...urls.caIssuers]).map((url) => new URL(url).hostname);
+  return [...new Set(named)].filter((host) => !listed.has(host)).map((host) => ({ host, ports: [80], tlsPorts: [] }));
 }
 
 /** The profile with every unfilled placeholder given a lab name, so that all its hosts are probed. */

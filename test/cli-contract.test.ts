@@ -240,6 +240,13 @@ describe('a run that tested nothing never exits 0', () => {
 });
 
 describe('the lab claims only what it verified', () => {
+  it('`lab -p entra-connect-health`: the revocation hosts its certificates name are served though the profile does not list them', async () => {
+    const run = await preflight(['lab', ...LAB_DEADLINE, '-p', 'entra-connect-health']);
+    expect(run.stdout).not.toContain('DNS_NXDOMAIN on a healthy host');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^lab: every simulated fault was reported as built \(\d+\), every healthy endpoint passed$/);
+    expect(run.code).toBe(0);
+  }, 120_000);
+
   it('`lab --only tcp`: the faults of other kinds are "not exercised", the final line counts the verified ones', async () => {
     const run = await preflight(['lab', ...LAB_DEADLINE, '--only', 'tcp']);
     expect(run.code).toBe(0);
