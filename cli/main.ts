@@ -6,13 +6,13 @@ import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
 import { EXIT_INTERNAL, executeRun } from './execute.js';
-import { runOptions, toRunOptions } from './run-options.js';
+import { allowListOptions, mergeOptions, runOptions, toMergeOptions, toRunOptions } from './run-options.js';
 import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
 
 const EXIT_USAGE = 2;
 
 /** Options whose value may be `-` (stdout), which yargs would otherwise take for an unknown positional. */
-const STDOUT_CAPABLE = new Set(['--json', '--junit']);
+const STDOUT_CAPABLE = new Set(['--json', '--junit', '--prometheus']);
 
 /** `--json -` → `--json=-`, so that `-` stays the option's value. */
 function bindDashValues(argv: readonly string[]): string[] {
@@ -44,6 +44,14 @@ export async function main(argv: string[]): Promise<number> {
       const { runLab } = await import('../lab/command.js');
       setExit(await runLab(toRunOptions(args)));
     })
+    .command('merge <files..>', 'join the results of many runners (--json files) into one report: a runner × endpoint matrix', (y) => mergeOptions(y), async (args) => {
+      const { executeMerge } = await import('./merge.js');
+      setExit(await executeMerge(toMergeOptions(args)));
+    })
+    .command('allowlist <files..>', 'the firewall allow-list the runs observed: every name of every CNAME chain, suffixes, addresses, ports', (y) => allowListOptions(y), async (args) => {
+      const { executeAllowList } = await import('./allowlist.js');
+      setExit(executeAllowList({ files: args.files, format: args.format, serviceTags: args['service-tags'] }));
+    })
     .command('profiles', 'list the built-in profiles and their endpoints', () => {}, () => {
       process.stdout.write(formatProfiles());
     })
@@ -51,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 -p entra-private-network-connector --var tenant=contoso --junit preflight.xml', 'connector endpoints, JUnit for CI')
     .example('$0 -c corp.yaml --resolver 10.0.0.53 --json result.json', 'a config file that extends a profile, through a given resolver')
     .example('$0 lab --junit out.xml', 'see the tool work against the embedded lab network')
+    .example('$0 merge runner-*.json --junit fleet.xml', 'one report for many connector servers')
+    .example('$0 allowlist result.json > allow.txt', 'the FQDNs a DNS-based firewall must allow')
     // `--no-proxy` is an option of its own, not the negation of --proxy.
     .parserConfiguration({ 'boolean-negation': false })
     .strict()

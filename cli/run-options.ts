@@ -24,7 +24,9 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
-    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
+    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
+    .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector (written to a temporary name, then renamed)" })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each resolved address with the service tags that contain it" });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -48,6 +50,8 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     failOn: parseFailOn(args['fail-on']),
     json: args.json,
     junit: args.junit,
+    prometheus: args.prometheus,
+    serviceTags: args['service-tags'],
   };
 }
 
@@ -62,4 +66,34 @@ export function parseFailOn(values: readonly string[] | undefined): FailOnKind[]
   // A regression is judged against an earlier result, which only --baseline can give.
   if (names.includes('regression')) throw new UsageError('--fail-on regression needs --baseline, which this version does not have yet');
   return [...new Set(names as FailOnKind[])];
+}
+
+/** `preflight merge`: the files, the reports to write, and what makes the exit code 1. */
+export function mergeOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'result documents (--json) of the runners, schema version 1 or 2' })
+    .option('json', { type: 'string', describe: 'write the merged JSON document here (- for stdout)' })
+    .option('junit', { type: 'string', describe: 'write JUnit XML here, one suite per runner and endpoint host (- for stdout)' })
+    .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector" })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each address with its service tags" })
+    .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` });
+}
+
+export function toMergeOptions(args: Awaited<ReturnType<ReturnType<typeof mergeOptions>['parseAsync']>>) {
+  return {
+    files: (args.files ?? []).map(String),
+    json: args.json,
+    junit: args.junit,
+    prometheus: args.prometheus,
+    serviceTags: args['service-tags'],
+    failOn: parseFailOn(args['fail-on']),
+  };
+}
+
+/** `preflight allowlist`: the files, the format, the service tags. */
+export function allowListOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'result documents (--json, or a merged one), schema version 1 or 2' })
+    .option('format', { type: 'string', describe: 'text (one FQDN per line, for external dynamic lists), csv or json (default text)' })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: which service tags contain each address" });
 }

@@ -1,4 +1,5 @@
 import type { CheckKind, Code, Status } from './codes.js';
+import type { ServiceTagsSource } from './service-tags.js';
 
 /** Evidence is what a probe observed; plain JSON so it crosses the worker boundary and lands in reports as is. */
 export type Evidence = { [key: string]: JsonValue };
@@ -22,6 +23,8 @@ export interface CheckResult {
   remediation: string;
   durationMs: number;
   evidence: Evidence;
+  /** Only in a merged document (`preflight merge`): the runner that ran the check (model/merge.ts). */
+  runner?: string;
 }
 
 /** One certificate as the `certificates` table describes it (shared/interface.md, "JSON result document"). */
@@ -90,6 +93,8 @@ export interface RunDocument {
   comparison: null;
   /** Present, and true, when the run was interrupted: results then hold only the checks that had finished. */
   interrupted?: true;
+  /** With --service-tags: the tags file the results' `evidence.serviceTags` come from. */
+  serviceTags?: ServiceTagsSource;
   results: CheckResult[];
 }
 

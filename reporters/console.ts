@@ -16,6 +16,8 @@ export interface ConsoleOptions {
   width?: number;
   /** What counts against the run (`--fail-on`); the sections that do say so. */
   failOn?: readonly FailOnKind[];
+  /** Sections of other reporters (e.g. service tags), shown after the host table and before the totals line. */
+  sections?: readonly string[];
 }
 
 /** Checks about this machine and its own configuration, not about an endpoint: they get their own section. */
@@ -54,6 +56,7 @@ export function renderConsole(doc: RunDocument, options: ConsoleOptions): string
     ...findingSection('Warnings', 'warn', findings.filter((f) => f.status === 'warn'), context),
     ...notTestedSection(endpointResults, context, statusFailsRun('skip', context.failOn)),
     ...hostTable(endpointResults, context),
+    ...(options.sections ?? []).map((section) => section.replace(/\n$/, '')),
     '',
     totalsLine(doc.summary),
   ];

@@ -11,11 +11,12 @@ import { UsageError } from '../config/errors.js';
 export interface ReportTargets {
   json?: string | undefined;
   junit?: string | undefined;
+  prometheus?: string | undefined;
 }
 
 export const STDOUT = '-';
 
-const OPTIONS = [['json', '--json'], ['junit', '--junit']] as const;
+const OPTIONS = [['json', '--json'], ['junit', '--junit'], ['prometheus', '--prometheus']] as const;
 
 /** Exit 2 (UsageError, one line naming the option and the path) for a target that cannot be honoured. */
 export async function validateReportTargets(targets: ReportTargets, cwd: string = process.cwd()): Promise<void> {
@@ -25,7 +26,7 @@ export async function validateReportTargets(targets: ReportTargets, cwd: string 
     if (value.trim() === '') throw new UsageError(`${option} needs a file name (or - for stdout)`);
   }
   // Two documents one after the other on stdout would be neither valid JSON nor valid XML.
-  if (given.filter(({ value }) => value === STDOUT).length > 1) throw new UsageError('only one of --json and --junit can write to stdout (-)');
+  if (given.filter(({ value }) => value === STDOUT).length > 1) throw new UsageError('only one of --json, --junit and --prometheus can write to stdout (-)');
   const seen = new Map<string, { option: string; value: string }>();
   for (const target of given) {
     if (target.value === STDOUT) continue;
