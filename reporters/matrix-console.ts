@@ -10,7 +10,7 @@ import type { Status } from '../model/codes.js';
 import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { MergedDocument } from '../model/merge.js';
 import type { CheckResult } from '../model/result.js';
-import { oneLine, terminalSafe } from './text.js';
+import { terminalSafe } from './text.js';
 
 export interface MatrixOptions {
   width?: number;
@@ -82,18 +82,19 @@ function matrix(runners: readonly string[], hosts: readonly string[], cell: (run
   const rows = runnersAsColumns ? hosts : runners;
   const columns = runnersAsColumns ? runners : hosts;
   const prefix = runnersAsColumns ? 'R' : 'H';
-  const rowWidth = labelWidth(rows, width);
   const perBlock = fits(rows);
+  // The labels get whatever the columns of a block leave, so that few columns leave names whole.
+  const rowWidth = Math.max(labelWidth(rows, width), Math.min(longestLabel(rows) + 1, width - 2 - Math.min(perBlock, columns.length) * CELL_WIDTH));
   const lines: string[] = [];
   if (!runnersAsColumns) lines.push(...hosts.map((host, i) => cut(`  H${i + 1}  ${terminalSafe(host)}`, width)));
   for (let start = 0; start < columns.length; start += perBlock) {
     const block = columns.slice(start, start + perBlock);
-    const heading = block.map((_, i) => `${prefix}${start + i + 1}`.padStart(CELL_WIDTH - 1).padEnd(CELL_WIDTH)).join('');
+    const heading = block.map((_, i) => `${prefix}${start + i + 1}`.padStart(CELL_WIDTH)).join('');
     lines.push(`  ${''.padEnd(rowWidth)}${heading}`.trimEnd());
     for (const row of rows) {
       const cells = block.map((column) => {
         const status = runnersAsColumns ? cell(column, row) : cell(row, column);
-        return (status === undefined ? '-' : CELL[status]).padStart(CELL_WIDTH - 1).padEnd(CELL_WIDTH);
+        return (status === undefined ? '-' : CELL[status]).padStart(CELL_WIDTH);
       });
       lines.push(`  ${abbreviate(terminalSafe(row), rowWidth).padEnd(rowWidth)}${cells.join('')}`.trimEnd());
     }
@@ -101,18 +102,25 @@ function matrix(runners: readonly string[], hosts: readonly string[], cell: (run
   return lines;
 }
 
+/** The row label column, one space after the label included, as wide as the labels but at most LABEL_MAX. */
 function labelWidth(labels: readonly string[], width: number): number {
-  const longest = Math.max(4, ...labels.map((label) => terminalSafe(label).length));
-  return Math.min(longest, LABEL_MAX, Math.max(8, width - 2 - CELL_WIDTH * 2)) + 1;
+  return Math.min(longestLabel(labels), LABEL_MAX, Math.max(8, width - 2 - CELL_WIDTH * 2)) + 1;
 }
 
-/** `login.microsoftonline.com` in 16 → `login.m…line.com`. */
+function longestLabel(labels: readonly string[]): number {
+  return Math.max(4, ...labels.map((label) => Array.from(terminalSafe(label)).length));
+}
+
+/**
+ * A name too long for its column, shortened where names of one fleet differ least: most of the start is kept
+ * (connector-server-08…) and the end (….contoso.example), the middle goes.
+ */
 function abbreviate(text: string, room: number): string {
   const max = room - 1;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
-  const tail = Math.floor((max - 1) / 2);
-  return `${chars.slice(0, max - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`;
+  const head = Math.ceil(((max - 1) * 2) / 3);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
 }
 
 function failureSection(doc: MergedDocument, failOn: readonly FailOnKind[], width: number): string[] {
@@ -134,10 +142,10 @@ function summaryText(summary: MergedDocument['summary']): string {
   return `${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warned, ${summary.skipped} skipped`;
 }
 
-/** One terminal-safe line of at most `width` columns, its indentation kept. */
+/** One terminal-safe line of at most `width` columns: line breaks in server text become spaces, then escapes. */
 function cut(text: string, width: number): string {
-  const indent = /^ */.exec(text)?.[0] ?? '';
-  return indent + oneLine(terminalSafe(oneLine(text)), width - indent.length);
+  const chars = Array.from(terminalSafe(text.replace(/[\r\n\t\u2028\u2029]+/g, ' ')));
+  return chars.length <= width ? chars.join('') : `${chars.slice(0, width - 1).join('')}…`;
 }
 
 function count(n: number, noun: string): string {
