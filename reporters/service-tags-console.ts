@@ -28,14 +28,15 @@ export function renderServiceTagsSection(results: readonly CheckResult[], source
   const change = source.changeNumber === null ? '' : `, change ${source.changeNumber}`;
   const lines = [
     '',
-    `Service tags (${shown(source.file)}${source.cloud === '' ? '' : `, cloud ${shown(source.cloud)}`}${change}): ${tagged.length} of ${tagsOf.size} addresses in a tag`,
+    `Service tags: ${tagged.length} of ${tagsOf.size} addresses in a tag`,
+    `  ${oneLine(shown(`from ${source.file}${source.cloud === '' ? '' : `, cloud ${source.cloud}`}${change}`), width - 2)}`,
   ];
   const line = (address: string, what: string) => {
     const hosts = [...(hostsOf.get(address) ?? [])].sort().join(', ');
-    return `  ${oneLine(shown(oneLine(`${address} ${hosts}: ${what}`)), width - 2)}`;
+    return `  ${oneLine(shown(oneLine(`${address}: ${what} (${hosts})`)), width - 2)}`;
   };
   const rows = [
-    ...untagged.map((address) => line(address, 'in no service tag (a firewall built from the tags would block it)')),
+    ...untagged.map((address) => line(address, 'in no service tag: a firewall built from the tags blocks it')),
     ...tagged.map((address) => line(address, (tagsOf.get(address) ?? []).join(', '))),
   ];
   lines.push(...rows.slice(0, LINES_SHOWN));

@@ -81,11 +81,12 @@ describe('annotating results', () => {
   it('the console section puts the addresses in no tag first and says what that means', () => {
     const annotated = annotateServiceTags([dns, tcp], index);
     expect(serviceTagsByAddress(annotated).get('::1')).toEqual([]);
-    expect(renderServiceTagsSection(annotated, index.source, 120)).toBe([
+    expect(renderServiceTagsSection(annotated, index.source, 140)).toBe([
       '',
-      'Service tags (service-tags-small.json, cloud Public, change 412): 1 of 2 addresses in a tag',
-      '  ::1 login.microsoftonline.com: in no service tag (a firewall built from the tags would block it)',
-      '  127.0.1.4 login.microsoftonline.com: AzureActiveDirectory, AzureActiveDirectory.ServiceEndpoint, AzureCloud.westeurope',
+      'Service tags: 1 of 2 addresses in a tag',
+      '  from service-tags-small.json, cloud Public, change 412',
+      '  ::1: in no service tag: a firewall built from the tags blocks it (login.microsoftonline.com)',
+      '  127.0.1.4: AzureActiveDirectory, AzureActiveDirectory.ServiceEndpoint, AzureCloud.westeurope (login.microsoftonline.com)',
       '',
     ].join('\n'));
   });
