@@ -32,12 +32,12 @@ describe('a fleet of three lab runners', () => {
   let doc: RunDocument;
 
   beforeAll(async () => {
-    lab = await preflight(['lab', '--timeout', '15000', '--json', 'agent-01.json', '--prometheus', 'textfile/lab.prom', '--service-tags', tagsFile]);
-    doc = JSON.parse(readFileSync(at('agent-01.json'), 'utf8')) as RunDocument;
-    // Two more runners: the same run as other machines would have written it (their own hostname).
-    for (const hostname of ['agent-02', 'agent-01']) {
-      writeFileSync(at(`${hostname}-copy.json`), JSON.stringify({ ...doc, host: { ...doc.host, hostname } }));
-    }
+    lab = await preflight(['lab', '--timeout', '15000', '--json', 'lab.json', '--prometheus', 'textfile/lab.prom', '--service-tags', tagsFile]);
+    doc = JSON.parse(readFileSync(at('lab.json'), 'utf8')) as RunDocument;
+    // Two more runners: the same run as another machine would have written it, and as this machine again (a second
+    // run on the same host, which must stay a runner of its own).
+    writeFileSync(at('agent-02.json'), JSON.stringify({ ...doc, host: { ...doc.host, hostname: 'agent-02' } }));
+    writeFileSync(at('same-host.json'), JSON.stringify(doc));
   }, 180_000);
 
   it('the lab run annotates every resolved and connected address with its service tags, and says which are in none', () => {
@@ -60,22 +60,18 @@ describe('a fleet of three lab runners', () => {
   });
 
   it('merge: one document of three runners, the matrix on the console, JUnit per runner and host, Prometheus per runner', async () => {
-    const run = await preflight(['merge', 'agent-01.json', 'agent-02-copy.json', 'agent-01-copy.json', '--json', 'fleet.json', '--junit', 'fleet.xml', '--prometheus', 'fleet.prom', '--service-tags', tagsFile]);
+    const run = await preflight(['merge', 'lab.json', 'agent-02.json', 'same-host.json', '--json', 'fleet.json', '--junit', 'fleet.xml', '--prometheus', 'fleet.prom', '--service-tags', tagsFile]);
     // The lab has failures on every runner.
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('');
     const merged = JSON.parse(readFileSync(at('fleet.json'), 'utf8')) as RunDocument & { runners: Array<{ name: string; hostname: string; source: string }> };
+    const self = doc.host.hostname;
     expect(merged.runners.map((r) => [r.name, r.hostname, r.source])).toEqual([
-      ['agent-01', doc.host.hostname === 'agent-01' ? 'agent-01' : doc.host.hostname, 'agent-01.json'],
-      ['agent-02', 'agent-02', 'agent-02-copy.json'].map((v, i) => (i === 0 && doc.host.hostname === 'agent-02' ? 'agent-02#2' : v)),
-      ['agent-01', 'agent-01', 'agent-01-copy.json'],
-    ].map(([, , source], i) => [merged.runners[i]?.name, merged.runners[i]?.hostname, source]));
+      [self, self, 'lab.json'], ['agent-02', 'agent-02', 'agent-02.json'], [`${self}#2`, self, 'same-host.json'],
+    ]);
+    const names = merged.runners.map((r) => r.name);
     expect(merged.results).toHaveLength(3 * doc.results.length);
     expect(merged.summary.failed).toBe(3 * doc.summary.failed);
-    // The first runner is this machine's hostname; the third file's agent-01 stays apart from any earlier agent-01.
-    const names = merged.runners.map((r) => r.name);
-    expect(new Set(names).size).toBe(3);
-    expect(names.slice(1)).toEqual(doc.host.hostname === 'agent-01' ? ['agent-02', 'agent-01#2'] : doc.host.hostname === 'agent-02' ? ['agent-02#2', 'agent-01'] : ['agent-02', 'agent-01']);
     expect(run.stdout).toContain('Worst status per runner and endpoint host');
     expect(run.stdout).toMatch(/\n {2}login\.windows\.net +pass +pass +pass\n|\n {2}login\.windows\.net +FAIL +FAIL +FAIL\n/);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(`${merged.summary.passed} passed, ${merged.summary.failed} failed, ${merged.summary.warned} warned, ${merged.summary.skipped} skipped`);
@@ -104,7 +100,7 @@ describe('a fleet of three lab runners', () => {
     expect(hops.some((name) => name.endsWith('.tm.lab-edge.trafficmanager.net'))).toBe(true);
     for (const hop of hops) expect(listed).toContain(hop.toLowerCase().replace(/\.$/, ''));
 
-    const csv = await preflight(['allowlist', 'agent-01.json', 'agent-02-copy.json', '--format', 'csv', '--service-tags', tagsFile]);
+    const csv = await preflight(['allowlist', 'lab.json', 'agent-02.json', '--format', 'csv', '--service-tags', tagsFile]);
     expect(csv.code).toBe(0);
     const rows = csv.stdout.split('\n');
     expect(rows[0]).toBe('type,value,ports,endpoints,names,service_tags');
