@@ -8,9 +8,12 @@ PACKAGES=(
   iproute2 ca-certificates
   # The tests make their certificates with the openssl command (ca-certificates depends on it; named for clarity).
   openssl
+  # promtool (in Debian's prometheus package) parses the --prometheus output and checks the example alert rules;
+  # ansible-playbook --syntax-check checks the example playbook (test/prometheus.test.ts, test/examples.test.ts).
+  prometheus ansible-core
 )
 # Services these packages' postinst scripts may start or enable.
-SERVICES=(named unbound nginx squid prometheus-blackbox-exporter)
+SERVICES=(named unbound nginx squid prometheus-blackbox-exporter prometheus)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
