@@ -99,22 +99,17 @@ export function buildAllowList(results: readonly CheckResult[], tags: ServiceTag
     if (result.url !== null) endpoint.urls.add(result.url);
     if (result.port !== null) endpoint.ports.add(result.port);
     if (isIP(result.host) === 0) addName(result.host, result.host);
-    if (result.check === 'dns' && result.status !== 'fail') {
-      for (const hop of listOf(result.evidence['chain'])) {
-        if (!isRecord(hop) || typeof hop['name'] !== 'string') continue;
-        addName(hop['name'], result.host);
-        if (hop['type'] === 'CNAME' && typeof hop['value'] === 'string') addName(hop['value'], result.host);
-        if ((hop['type'] === 'A' || hop['type'] === 'AAAA') && typeof hop['value'] === 'string') addAddress(hop['value'], result.host, hop['name'], null);
-      }
-      for (const address of listOf(result.evidence['addresses'])) if (typeof address === 'string') addAddress(address, result.host, null, null);
-    } else if (result.check === 'dns') {
+    if (result.check === 'dns') {
       // A failed lookup still names every hop it walked (each must be allowed), but its addresses, a sinkhole's
       // 0.0.0.0 for one, are not the service's.
+      const resolved = result.status !== 'fail';
       for (const hop of listOf(result.evidence['chain'])) {
         if (!isRecord(hop) || typeof hop['name'] !== 'string') continue;
         addName(hop['name'], result.host);
         if (hop['type'] === 'CNAME' && typeof hop['value'] === 'string') addName(hop['value'], result.host);
+        if (resolved && (hop['type'] === 'A' || hop['type'] === 'AAAA') && typeof hop['value'] === 'string') addAddress(hop['value'], result.host, hop['name'], null);
       }
+      if (resolved) for (const address of listOf(result.evidence['addresses'])) if (typeof address === 'string') addAddress(address, result.host, null, null);
     } else if (result.address !== null) {
       addAddress(result.address, result.host, null, result.port);
     }

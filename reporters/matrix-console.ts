@@ -40,7 +40,7 @@ export function renderMatrixConsole(doc: MergedDocument, options: MatrixOptions)
     `${terminalSafe(doc.tool.name)} ${terminalSafe(doc.tool.version)} · merge of ${count(runners.length, 'runner')} · ${count(doc.summary.total, 'check')} on ${count(hosts.length, 'host')}`,
     '',
     'Runners',
-    ...doc.runners.map((r, i) => cut(`  R${i + 1}  ${r.name}  ${r.profile} ${r.startedAt}  ${summaryText(r.summary)}`, width)),
+    ...doc.runners.map((r, i) => cut(`  R${i + 1}  ${r.name}  ${summaryText(r.summary)} · ${r.profile} · ${r.startedAt}`, width)),
     '',
     'Worst status per runner and endpoint host',
     ...matrix(runners, hosts, (runner, host) => worst.get(cellKey(runner, host)), width),
@@ -131,7 +131,7 @@ function failureSection(doc: MergedDocument, failOn: readonly FailOnKind[], widt
     lines.push('', `Failures on ${terminalSafe(runner.name)} (${failing.length})`);
     for (const result of failing.slice(0, FAILURES_SHOWN)) {
       const id = result.id.startsWith(`${runner.name}/`) ? result.id.slice(runner.name.length + 1) : result.id;
-      lines.push(cut(`  ${CELL[result.status]} ${id}: ${result.code}: ${result.message}`, width));
+      lines.push(cut(`  ${CELL[result.status]} ${id}  ${result.code}`, width), cut(`      ${result.message}`, width));
     }
     if (failing.length > FAILURES_SHOWN) lines.push(`  … and ${failing.length - FAILURES_SHOWN} more (see the JSON or JUnit report)`);
   }

@@ -76,12 +76,13 @@ describe('the runner × host matrix', () => {
       '  login.windows.net          pass FAIL',
       '',
       'Failures on conn-02 (1)',
-      '  FAIL tcp:login.windows.net@127.0.1.9:443: TCP_REFUSED: connection to login.windows.net refused',
+      '  FAIL tcp:login.windows.net@127.0.1.9:443  TCP_REFUSED',
+      '      connection to login.windows.net refused',
       '',
       '1 of 2 runners with failures',
       '4 passed, 1 failed, 0 warned, 0 skipped',
     ].join('\n'));
-    expect(text).toContain('  R2  conn-02');
+    expect(text).toContain('  R2  conn-02  2 passed, 1 failed, 0 warned, 0 skipped · entra-provisioning-agent · 2026-01-01T00:00:00.000Z\n');
   });
 
   it('fits 80 columns: with many runners and few hosts it turns, hosts numbered as columns', () => {
