@@ -26,7 +26,8 @@ export async function validateReportTargets(targets: ReportTargets, cwd: string 
     if (value.trim() === '') throw new UsageError(`${option} needs a file name (or - for stdout)`);
   }
   // Two documents one after the other on stdout would be neither valid JSON nor valid XML.
-  if (given.filter(({ value }) => value === STDOUT).length > 1) throw new UsageError('only one of --json, --junit and --prometheus can write to stdout (-)');
+  const toStdout = given.filter(({ value }) => value === STDOUT).map(({ option }) => option);
+  if (toStdout.length > 1) throw new UsageError(`only one of ${toStdout.join(' and ')} can write to stdout (-)`);
   const seen = new Map<string, { option: string; value: string }>();
   for (const target of given) {
     if (target.value === STDOUT) continue;
