@@ -7,7 +7,10 @@ import { compareRuns, resultFailsRun } from '../model/comparison.js';
 import { readResultDocument, type ReadDocument } from '../model/read-document.js';
 import type { FailOnKind } from '../model/fail-on.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
+import { annotateServiceTags } from '../model/annotate-service-tags.js';
+import { loadServiceTags } from '../model/service-tags.js';
 import { renderConsole } from '../reporters/console.js';
+import { renderServiceTagsSection } from '../reporters/service-tags-console.js';
 import { STDOUT, validateReportTargets } from '../reporters/targets.js';
 import { oneLine, terminalSafe } from '../reporters/text.js';
 import { writeReports } from '../reporters/write.js';
@@ -18,6 +21,10 @@ export interface RunOptions extends PlanOptions {
   json?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  /** `--prometheus`: the text exposition format for node_exporter's textfile collector. */
+  prometheus?: string | undefined;
+  /** `--service-tags`: Microsoft's ServiceTags_*.json, to annotate every resolved address with its tags. */
+  serviceTags?: string | undefined;
   /** `--fail-on`: which statuses make the exit code 1 (default: failure). */
   failOn: readonly FailOnKind[];
   /** `--baseline`: an earlier --json result to compare this run with. */
@@ -54,32 +61,39 @@ export function readBaseline(options: Pick<RunOptions, 'baseline'>): ReadDocumen
  * Where the run's own text goes (summary, banners): stdout, unless a report is written there, which must then be
  * the only thing on stdout so that a pipe (`--json - | jq`) reads a whole, valid document.
  */
-export function consoleStream(options: Pick<RunOptions, 'json' | 'junit' | 'html'>): NodeJS.WriteStream {
-  return options.json === STDOUT || options.junit === STDOUT || options.html === STDOUT ? process.stderr : process.stdout;
+export function consoleStream(options: Pick<RunOptions, 'json' | 'junit' | 'html' | 'prometheus'>): NodeJS.WriteStream {
+  return [options.json, options.junit, options.html, options.prometheus].includes(STDOUT) ? process.stderr : process.stdout;
 }
 
 export async function executePlan(plan: RunPlan, options: RunOptions, baseline: ReadDocument | null = null): Promise<RunOutcome> {
+  // A tags file that cannot be read is a usage error, found before any probe is sent.
+  const serviceTags = options.serviceTags === undefined ? null : loadServiceTags(options.serviceTags);
   const startedAt = new Date();
   // Ctrl-C: what has finished is written and shown, the rest is left out (never shown as passed).
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  const { results: judged, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  const run = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  const { certificates, internalErrors, interrupted } = run;
+  const tagged = serviceTags === null ? run.results : annotateServiceTags(run.results, serviceTags);
   // An interrupted run cannot tell an unused expectedFailures entry from one whose check did not run.
-  const results = applyExpectedFailures(judged, plan.expectedFailures ?? [], localDate(startedAt), !interrupted);
-  const document = {
+  const results = applyExpectedFailures(tagged, plan.expectedFailures ?? [], localDate(startedAt), !interrupted);
+  const document: RunDocument = {
     ...buildDocument(plan.profile, startedAt, results, certificates),
     comparison: baseline === null ? null : compareRuns(baseline, results),
     ...(interrupted ? { interrupted } : {}),
+    ...(serviceTags === null ? {} : { serviceTags: serviceTags.source }),
   };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const say = consoleStream(options);
-  const unwritten = await writeReports(document, { json: options.json, junit: options.junit, html: options.html }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
+  const targets = { json: options.json, junit: options.junit, html: options.html, prometheus: options.prometheus };
+  const unwritten = await writeReports(document, targets, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
     .then(() => null, (error: unknown) => error);
   const color = Boolean(say.isTTY) && !process.env['NO_COLOR'];
   // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.
   const width = say.isTTY ? say.columns : undefined;
-  say.write(renderConsole(document, { color, width, failOn: options.failOn }));
+  const sections = serviceTags === null ? [] : [renderServiceTagsSection(results, serviceTags.source, width)];
+  say.write(renderConsole(document, { color, width, failOn: options.failOn, sections }));
   if (unwritten !== null) throw unwritten;
   if (interrupted) {
     process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);

@@ -6,13 +6,13 @@ import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
 import { EXIT_INTERNAL, executeRun } from './execute.js';
-import { runOptions, toRunOptions } from './run-options.js';
+import { allowListOptions, mergeOptions, runOptions, toMergeOptions, toRunOptions } from './run-options.js';
 import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
 
 const EXIT_USAGE = 2;
 
 /** Options whose value may be `-` (stdout), which yargs would otherwise take for an unknown positional. */
-const STDOUT_CAPABLE = new Set(['--json', '--junit', '--html']);
+const STDOUT_CAPABLE = new Set(['--json', '--junit', '--html', '--prometheus']);
 
 /** `--json -` → `--json=-`, so that `-` stays the option's value. */
 function bindDashValues(argv: readonly string[]): string[] {
@@ -58,6 +58,14 @@ export async function main(argv: string[]): Promise<number> {
       const { executeWatch } = await import('./watch.js');
       setExit(await executeWatch({ ...toRunOptions({ ...args, 'fail-on': undefined }), interval: args.interval, until: args.until, failOnGiven: args['fail-on'] !== undefined }));
     })
+    .command('merge <files..>', 'join the results of many runners (--json files) into one report: a runner × endpoint matrix', (y) => mergeOptions(y), async (args) => {
+      const { executeMerge } = await import('./merge.js');
+      setExit(await executeMerge(toMergeOptions(args)));
+    })
+    .command('allowlist <files..>', 'the firewall allow-list the runs observed: every name of every CNAME chain, suffixes, addresses, ports', (y) => allowListOptions(y), async (args) => {
+      const { executeAllowList } = await import('./allowlist.js');
+      setExit(executeAllowList({ files: args.files, format: args.format, serviceTags: args['service-tags'] }));
+    })
     .command('profiles', 'list the built-in profiles and their endpoints', () => {}, () => {
       process.stdout.write(formatProfiles());
     })
@@ -72,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('$0 explain TLS_INSPECTED', 'what a code means and what to change')
     .example('$0 diff before.json after.json', 'what a change broke (exit 1) and what it fixed')
     .example('$0 watch -c corp.yaml --baseline before.json --interval 30s', 'watch a firewall change as it is applied')
+    .example('$0 merge runner-*.json --junit fleet.xml', 'one report for many connector servers')
+    .example('$0 allowlist result.json > allow.txt', 'the FQDNs a DNS-based firewall must allow')
     // `--no-proxy` is an option of its own, not the negation of --proxy.
     .parserConfiguration({ 'boolean-negation': false })
     .strict()

@@ -26,7 +26,9 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
     .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' })
-    .option('baseline', { type: 'string', describe: 'an earlier --json result: report regressions and fixes against it (JSON comparison block)' });
+    .option('baseline', { type: 'string', describe: 'an earlier --json result: report regressions and fixes against it (JSON comparison block)' })
+    .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector (written to a temporary name, then renamed)" })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each resolved address with the service tags that contain it" });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -52,6 +54,8 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     junit: args.junit,
     html: args.html,
     baseline: args.baseline,
+    prometheus: args.prometheus,
+    serviceTags: args['service-tags'],
   };
 }
 
@@ -66,4 +70,34 @@ export function parseFailOn(values: readonly string[] | undefined, hasBaseline =
   // A regression is judged against an earlier result, which only --baseline can give.
   if (names.includes('regression') && !hasBaseline) throw new UsageError('--fail-on regression needs --baseline FILE (an earlier --json result to compare with)');
   return [...new Set(names as FailOnKind[])];
+}
+
+/** `preflight merge`: the files, the reports to write, and what makes the exit code 1. */
+export function mergeOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'result documents (--json) of the runners, schema version 1 or 2' })
+    .option('json', { type: 'string', describe: 'write the merged JSON document here (- for stdout)' })
+    .option('junit', { type: 'string', describe: 'write JUnit XML here, one suite per runner and endpoint host (- for stdout)' })
+    .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector" })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each address with its service tags" })
+    .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` });
+}
+
+export function toMergeOptions(args: Awaited<ReturnType<ReturnType<typeof mergeOptions>['parseAsync']>>) {
+  return {
+    files: (args.files ?? []).map(String),
+    json: args.json,
+    junit: args.junit,
+    prometheus: args.prometheus,
+    serviceTags: args['service-tags'],
+    failOn: parseFailOn(args['fail-on']),
+  };
+}
+
+/** `preflight allowlist`: the files, the format, the service tags. */
+export function allowListOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'result documents (--json, or a merged one), schema version 1 or 2' })
+    .option('format', { type: 'string', describe: 'text (one FQDN per line, for external dynamic lists), csv or json (default text)' })
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: which service tags contain each address" });
 }

@@ -130,6 +130,8 @@ function checkResult(value: unknown): CheckResult | null {
     remediation: stringOr(value['remediation'], ''),
     durationMs: typeof value['durationMs'] === 'number' ? value['durationMs'] : 0,
     evidence: value['evidence'] as Evidence,
+    // A merged document's results say which runner ran them (model/merge.ts).
+    ...(typeof value['runner'] === 'string' ? { runner: value['runner'] } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Code, ResultKind, Status } from './codes.js';
 import type { Comparison } from './comparison-types.js';
+import type { ServiceTagsSource } from './service-tags.js';
 
 /** Evidence is what a probe observed; plain JSON so it crosses the worker boundary and lands in reports as is. */
 export type Evidence = { [key: string]: JsonValue };
@@ -23,6 +24,8 @@ export interface CheckResult {
   remediation: string;
   durationMs: number;
   evidence: Evidence;
+  /** Only in a merged document (`preflight merge`): the runner that ran the check (model/merge.ts). */
+  runner?: string;
 }
 
 /** One certificate as the `certificates` table describes it (shared/interface.md, "JSON result document"). */
@@ -91,6 +94,8 @@ export interface RunDocument {
   comparison: Comparison | null;
   /** Present, and true, when the run was interrupted: results then hold only the checks that had finished. */
   interrupted?: true;
+  /** With --service-tags: the tags file the results' `evidence.serviceTags` come from. */
+  serviceTags?: ServiceTagsSource;
   results: CheckResult[];
 }
 

@@ -17,6 +17,8 @@ export interface ConsoleOptions {
   width?: number;
   /** What counts against the run (`--fail-on`); the sections that do say so. */
   failOn?: readonly FailOnKind[];
+  /** Sections of other reporters (e.g. service tags), shown after the host table and before the totals line. */
+  sections?: readonly string[];
 }
 
 /** Checks about this machine and its own configuration, not about an endpoint: they get their own section. */
@@ -56,6 +58,7 @@ export function renderConsole(doc: RunDocument, options: ConsoleOptions): string
     ...notTestedSection(endpointResults, context, statusFailsRun('skip', context.failOn)),
     ...hostTable(endpointResults, context),
     ...(doc.comparison === null ? [] : comparisonLines(doc.comparison, doc.results, context)),
+    ...(options.sections ?? []).map((section) => section.replace(/\n$/, '')),
     '',
     totalsLine(doc.summary),
   ];

@@ -30,10 +30,10 @@ export function renderJunit(doc: RunDocument, options: JunitOptions = {}): strin
   // A builder of our own: the package's default instance is shared by every caller in the process.
   const report = packageBuilder.newBuilder().name('egress-preflight');
   const skipMessages: string[] = [];
-  for (const [host, results] of groupByHost(doc.results)) {
-    const suite = report.testSuite().name(xmlSafe(host)).timestamp(xmlSafe(doc.startedAt));
+  for (const [suiteName, results] of groupBySuite(doc.results)) {
+    const suite = report.testSuite().name(xmlSafe(suiteName)).timestamp(xmlSafe(doc.startedAt));
     suite.time(seconds(totalMs(results)));
-    addSuiteProperties(suite, doc, host, results);
+    addSuiteProperties(suite, doc, results[0]?.host ?? suiteName, results);
     const names = new Set<string>();
     for (const result of results) {
       const cause = relation.rootOf(result);
@@ -45,14 +45,34 @@ export function renderJunit(doc: RunDocument, options: JunitOptions = {}): strin
   return `${repairBuilderOutput(report.build(), skipMessages)}\n`;
 }
 
-function addSuiteProperties(suite: TestSuite, doc: RunDocument, host: string, results: readonly CheckResult[]): void {
+/**
+ * One suite per endpoint host; in a merged document (`preflight merge`) one per runner and host, named
+ * `<runner>/<endpoint host>`.
+ */
+function groupBySuite(results: readonly CheckResult[]): Map<string, CheckResult[]> {
+  const suites = new Map<string, CheckResult[]>();
+  for (const [host, hostResults] of groupByHost(results)) {
+    for (const result of hostResults) {
+      const name = result.runner === undefined ? host : `${result.runner}/${host}`;
+      const suite = suites.get(name);
+      if (suite) suite.push(result);
+      else suites.set(name, [result]);
+    }
+  }
+  return suites;
+}
+
+function addSuiteProperties(suite: TestSuite, doc: RunDocument & { runners?: ReadonlyArray<{ name: string; hostname: string; platform: string }> }, host: string, results: readonly CheckResult[]): void {
   const purposes = new Set(results.map((r) => r.evidence['purpose']).filter((p): p is string => typeof p === 'string' && p !== ''));
+  const runnerName = results[0]?.runner;
+  const runner = runnerName === undefined ? undefined : doc.runners?.find((r) => r.name === runnerName);
   const properties: Array<[string, string]> = [
     ['host', host],
     ['profile', doc.profile],
     ['tool.version', doc.tool.version],
-    ['runner.hostname', doc.host.hostname],
-    ['runner.platform', doc.host.platform],
+    ...(runnerName === undefined ? [] : [['runner', runnerName] as [string, string]]),
+    ['runner.hostname', runner?.hostname ?? doc.host.hostname],
+    ['runner.platform', runner?.platform ?? doc.host.platform],
   ];
   if (purposes.size > 0) properties.push(['purpose', [...purposes].join('; ')]);
   for (const [name, value] of properties) suite.property(name, xmlSafe(value));

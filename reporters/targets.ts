@@ -12,11 +12,12 @@ export interface ReportTargets {
   json?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  prometheus?: string | undefined;
 }
 
 export const STDOUT = '-';
 
-const OPTIONS = [['json', '--json'], ['junit', '--junit'], ['html', '--html']] as const;
+const OPTIONS = [['json', '--json'], ['junit', '--junit'], ['html', '--html'], ['prometheus', '--prometheus']] as const;
 
 /** Exit 2 (UsageError, one line naming the option and the path) for a target that cannot be honoured. */
 export async function validateReportTargets(targets: ReportTargets, cwd: string = process.cwd()): Promise<void> {

@@ -1,7 +1,7 @@
 // Writing the reports at the end of a run. Whether the targets can be written is checked before the run
 // (targets.ts); what can still go wrong here (a full disk) does not stop the other reports.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { DEFAULT_FAIL_ON, type FailOnKind } from '../model/fail-on.js';
 import type { RunDocument } from '../model/result.js';
@@ -27,23 +27,30 @@ async function renderHtml(doc: RunDocument, options: ReportOptions): Promise<str
   return (await import('./html/page.js')).renderHtml(doc, options);
 }
 
+/** prom-client is loaded only when --prometheus asks for it, as junit-report-builder is. */
+async function renderPrometheus(doc: RunDocument): Promise<string> {
+  return (await import('./prometheus.js')).renderPrometheusDocument(doc);
+}
+
 export interface ReportIo {
   stdout: (text: string) => void;
 }
 
 /** Writes every report it can; a report that cannot be written does not stop the others. Throws the first failure after. */
 export async function writeReports(doc: RunDocument, targets: ReportTargets, io: ReportIo, options: ReportOptions = { failOn: DEFAULT_FAIL_ON }): Promise<void> {
-  const reports: Array<{ target: string | undefined; render: Render }> = [
+  const reports: Array<{ target: string | undefined; render: Render; write?: (file: string, text: string) => Promise<void> }> = [
     { target: targets.json, render: renderJson },
     { target: targets.junit, render: renderJunit },
     { target: targets.html, render: renderHtml },
+    // node_exporter's textfile collector may read the directory at any moment: it must never see half a file.
+    { target: targets.prometheus, render: renderPrometheus, write: writeReportFileAtomically },
   ];
   const failures: unknown[] = [];
-  for (const { target, render } of reports) {
+  for (const { target, render, write = writeReportFile } of reports) {
     if (target === undefined) continue;
     const text = await render(doc, options);
     if (target === STDOUT) io.stdout(text);
-    else await writeReportFile(target, text).catch((error: unknown) => failures.push(error));
+    else await write(target, text).catch((error: unknown) => failures.push(error));
   }
   if (failures.length > 0) throw failures[0];
 }
@@ -54,6 +61,24 @@ export async function writeReportFile(file: string, text: string): Promise<void>
     await makeParents(dirname(resolve(file)));
     await writeFile(file, text, 'utf8');
   } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${reason(error)}`);
+  }
+}
+
+/**
+ * Written to a temporary name in the same directory, then renamed over the target: a rename within one file system
+ * is atomic, so a reader sees the old file or the new one. The temporary name does not end in `.prom`, which the
+ * textfile collector would read.
+ */
+async function writeReportFileAtomically(file: string, text: string): Promise<void> {
+  const target = resolve(file);
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    await makeParents(dirname(target));
+    await writeFile(temporary, text, 'utf8');
+    await rename(temporary, target);
+  } catch (error) {
+    await unlink(temporary).catch(() => {});
     throw new UsageError(`cannot write ${file}: ${reason(error)}`);
   }
 }

@@ -10,9 +10,12 @@ PACKAGES=(
   openssl
   # The HTML report's browser test drives Debian's chromium headless (playwright-core downloads no browser).
   chromium
+  # promtool (in Debian's prometheus package) parses the --prometheus output and checks the example alert rules;
+  # ansible-playbook --syntax-check checks the example playbook (test/prometheus.test.ts, test/examples.test.ts).
+  prometheus ansible-core
 )
 # Services these packages' postinst scripts may start or enable.
-SERVICES=(named unbound nginx squid prometheus-blackbox-exporter)
+SERVICES=(named unbound nginx squid prometheus-blackbox-exporter prometheus)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then

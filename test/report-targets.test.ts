@@ -24,6 +24,11 @@ describe('report targets', () => {
 
   it('two reports on stdout', async () => {
     expect(await refusal({ json: '-', junit: '-' })).toBe('only one of --json and --junit can write to stdout (-)');
+    expect(await refusal({ junit: '-', prometheus: '-' })).toBe('only one of --junit and --prometheus can write to stdout (-)');
+  });
+
+  it('--prometheus is a report like the others: the same file as --json is refused', async () => {
+    expect(await refusal({ json: 'fleet.out', prometheus: './fleet.out' })).toBe('--json fleet.out and --prometheus ./fleet.out are the same file: one report would overwrite the other');
   });
 
   it('--html is checked like the others: an empty value, stdout shared with another report, the same file', async () => {

@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    // Built for bundlers: it imports its workflow schema as JSON without an import attribute, which Node refuses;
+    // inlined, Vite loads the JSON (test/examples.test.ts validates the GitHub workflow with it).
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
