@@ -4,17 +4,25 @@ import type { RunPlan } from '../config/plan.js';
 import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { CheckResult, RunDocument } from '../model/result.js';
 import { renderConsole } from '../reporters/console.js';
+import { ProgressLine } from '../reporters/progress.js';
+import { appendStepSummary } from '../reporters/step-summary.js';
+import { colorWanted, progressWanted } from '../reporters/terminal.js';
 import { STDOUT, validateReportTargets } from '../reporters/targets.js';
 import { oneLine, terminalSafe } from '../reporters/text.js';
 import { writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
+import { compileUserSpecs, type UserSpecs } from '../runner/user-specs.js';
 
 export interface RunOptions extends PlanOptions {
   json?: string | undefined;
   junit?: string | undefined;
   /** `--fail-on`: which statuses make the exit code 1 (default: failure). */
   failOn: readonly FailOnKind[];
+  /** `--specs DIR`: the user's own spec files, run with the checks. */
+  specs?: string | undefined;
+  /** `--quiet` / `--verbose`. */
+  detail?: 'quiet' | 'normal' | 'verbose';
 }
 
 export const EXIT_OK = 0;
@@ -32,7 +40,19 @@ export interface RunOutcome {
 
 export async function executeRun(options: RunOptions): Promise<number> {
   await validateReportTargets(options);
-  return (await executePlan(await loadPlan(options), options)).exitCode;
+  const plan = await loadPlan(options);
+  return withUserSpecs(options, async (specs) => (await executePlan(plan, options, specs)).exitCode);
+}
+
+/** Compiles the --specs files (a file that does not compile is exit 2, before any probe), runs `body`, cleans up. */
+export async function withUserSpecs<T>(options: Pick<RunOptions, 'specs'>, body: (specs: UserSpecs | undefined) => Promise<T>): Promise<T> {
+  if (options.specs === undefined) return body(undefined);
+  const specs = await compileUserSpecs(options.specs);
+  try {
+    return await body(specs);
+  } finally {
+    await specs.dispose();
+  }
 }
 
 /**
@@ -43,29 +63,41 @@ export function consoleStream(options: Pick<RunOptions, 'json' | 'junit'>): Node
   return options.json === STDOUT || options.junit === STDOUT ? process.stderr : process.stdout;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions): Promise<RunOutcome> {
+export async function executePlan(plan: RunPlan, options: RunOptions, specs?: UserSpecs): Promise<RunOutcome> {
   const startedAt = new Date();
   // Ctrl-C: what has finished is written and shown, the rest is left out (never shown as passed).
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  const { results, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  // Live progress on a terminal, never in CI logs or pipes (and not under --quiet); erased before the summary.
+  const progress = options.detail !== 'quiet' && progressWanted(process.stderr) ? new ProgressLine(process.stderr) : undefined;
+  const { results, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal, { specs, listener: progress })
+    .finally(() => {
+      process.removeListener('SIGINT', onInterrupt);
+      progress?.stop();
+    });
   const document = { ...buildDocument(plan.profile, startedAt, results, certificates), ...(interrupted ? { interrupted } : {}) };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.
   const say = consoleStream(options);
   const unwritten = await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
     .then(() => null, (error: unknown) => error);
-  const color = Boolean(say.isTTY) && !process.env['NO_COLOR'];
+  const color = colorWanted(say);
   // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.
   const width = say.isTTY ? say.columns : undefined;
-  say.write(renderConsole(document, { color, width, failOn: options.failOn }));
+  say.write(renderConsole(document, { color, width, failOn: options.failOn, detail: options.detail ?? 'normal' }));
+  const untested = interrupted ? null : nothingTested(results, options.only);
+  // In GitHub Actions, the job's summary page gets the verdict and the failures (appended: other steps write there too).
+  const stepSummary = process.env['GITHUB_STEP_SUMMARY'];
+  if (stepSummary) {
+    await appendStepSummary(stepSummary, document, { failOn: options.failOn, nothingTested: untested })
+      .catch((error: unknown) => process.stderr.write(`preflight: cannot append to GITHUB_STEP_SUMMARY ${stepSummary}: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
   if (unwritten !== null) throw unwritten;
   if (interrupted) {
     process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);
     return { exitCode: EXIT_INTERRUPTED, document, nothingTested: false };
   }
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
-  const untested = nothingTested(results, options.only);
   if (untested !== null) process.stderr.write(`preflight: nothing was tested: ${untested}\n`);
   const failed = results.some((r) => statusFailsRun(r.status, options.failOn)) || untested !== null;
   const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : failed ? EXIT_CHECK_FAILED : EXIT_OK;

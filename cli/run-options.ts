@@ -24,7 +24,10 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
-    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' });
+    .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
+    .option('specs', { type: 'string', describe: 'run your own vitest spec files from this directory with the checks (see "Checks users write")' })
+    .option('quiet', { type: 'boolean', describe: 'console: what fails the run and the totals only' })
+    .option('verbose', { type: 'boolean', describe: 'console: every check with a line of its evidence, then the summary' });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -48,7 +51,14 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     failOn: parseFailOn(args['fail-on']),
     json: args.json,
     junit: args.junit,
+    specs: args.specs,
+    detail: consoleDetail(args.quiet, args.verbose),
   };
+}
+
+function consoleDetail(quiet: boolean | undefined, verbose: boolean | undefined): 'quiet' | 'normal' | 'verbose' {
+  if (quiet && verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  return quiet ? 'quiet' : verbose ? 'verbose' : 'normal';
 }
 
 /** `--fail-on warning,skip --fail-on failure` → the kinds, each once; none given → the default. */

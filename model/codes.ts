@@ -4,6 +4,10 @@
 export const CHECK_KINDS = ['dns', 'tcp', 'tls', 'inspection', 'http', 'crl', 'ocsp', 'proxy', 'clock'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
+/** What a result can be about: a built-in check kind, or `spec`, a test of the user's own spec files (--specs). */
+export const RESULT_KINDS = [...CHECK_KINDS, 'spec'] as const;
+export type ResultKind = (typeof RESULT_KINDS)[number];
+
 export const STATUSES = ['pass', 'fail', 'warn', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -25,6 +29,8 @@ export const CRL_CODES = [
 export const OCSP_CODES = ['OCSP_OK', 'OCSP_HTTP_STATUS', 'OCSP_MALFORMED', 'OCSP_UNSUCCESSFUL', 'OCSP_TIMEOUT'] as const;
 export const PROXY_CODES = ['PROXY_OK', 'PROXY_AUTH_REQUIRED', 'PROXY_DENIED', 'PROXY_UNREACHABLE', 'PROXY_ERROR'] as const;
 export const CLOCK_CODES = ['CLOCK_OK', 'CLOCK_SKEW'] as const;
+/** A test of the user's spec files: passed, failed (an assertion or any error, with its message), or skipped by the spec. */
+export const SPEC_CODES = ['SPEC_OK', 'SPEC_FAILED', 'SPEC_SKIPPED'] as const;
 export const ANY_CODES = ['SKIPPED_PREREQUISITE'] as const;
 
 export type DnsCode = (typeof DNS_CODES)[number];
@@ -39,7 +45,7 @@ export type ClockCode = (typeof CLOCK_CODES)[number];
 
 export const ALL_CODES = [
   ...DNS_CODES, ...TCP_CODES, ...TLS_CODES, ...INSPECTION_CODES, ...HTTP_CODES, ...CRL_CODES, ...OCSP_CODES,
-  ...PROXY_CODES, ...CLOCK_CODES, ...ANY_CODES,
+  ...PROXY_CODES, ...CLOCK_CODES, ...SPEC_CODES, ...ANY_CODES,
 ] as const;
 export type Code = (typeof ALL_CODES)[number];
 

@@ -1,4 +1,4 @@
-import type { CheckKind, Code, Status } from './codes.js';
+import type { Code, ResultKind, Status } from './codes.js';
 
 /** Evidence is what a probe observed; plain JSON so it crosses the worker boundary and lands in reports as is. */
 export type Evidence = { [key: string]: JsonValue };
@@ -8,7 +8,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface CheckResult {
   /** Stable across runs for the same check: diff and --baseline pair results by it. */
   id: string;
-  check: CheckKind;
+  check: ResultKind;
   host: string;
   /** IP literal as text, IPv6 without brackets; null where the check is not tied to one address. */
   address: string | null;
