@@ -95,7 +95,9 @@ export class ProgressLine implements RunListener {
     if (this.stopped) return;
     this.lastDraw = this.now();
     // One column short of the width: a line that fills it would wrap on some terminals, and \r would not reach back.
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
+    // A pseudo-terminal without a size reports 0 columns.
+    const columns = this.out.columns !== undefined && this.out.columns > 0 ? this.out.columns : 80;
+    const width = Math.max(20, columns - 1);
     const chars = Array.from(this.text());
     const line = chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : chars.join('');
     const length = visibleLength(line);

@@ -2,7 +2,7 @@
 // session, so a name the profile also checks is resolved once, a handshake done once, and each is judged by the
 // same functions as the built-in checks (the same codes and messages). What they return is plain data a spec can
 // read, assert on with the matchers (spec/matchers.ts), or print.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { Code, InspectionVendor, Status } from '../model/codes.js';
 import type { CertificateDescription } from '../model/result.js';
@@ -111,7 +111,8 @@ function currentRun(helper: string): CheckRun {
 
 /** A name as the run keys it: lower case, no trailing dot, internationalised names as punycode. */
 function hostKey(host: string): string {
-  const bare = host.trim().replace(/\.$/, '').toLowerCase();
+  const bare = host.trim().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (isIP(bare) !== 0) return bare;
   return domainToASCII(bare) || bare;
 }
 
@@ -131,6 +132,10 @@ export async function resolve(host: string): Promise<Resolution> {
 }
 
 async function resolution(run: CheckRun, host: string): Promise<Resolution> {
+  // An IP literal is connected to as it is, never sent to DNS (as the built-in checks treat it).
+  if (isIP(host) !== 0) {
+    return { kind: 'resolution', host, status: 'pass', code: 'DNS_OK', message: `${host} is an IP address: nothing to resolve`, chain: [], names: [host], canonicalName: host, addresses: [host], suffixes: [] };
+  }
   const evidence = await run.observe.dns(host);
   const pin = hostsPinFor(await run.observe.hostsFile(), host);
   const verdict = judgeDns(evidence, run.plan.sinkholes, pin);
