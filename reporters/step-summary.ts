@@ -28,7 +28,6 @@ export function markdownCell(text: string): string {
     .replace(MARKDOWN_PUNCTUATION, (char) => `\\${char}`)
     .replace(/[&<>"]/g, (char) => HTML_ENTITIES[char] ?? char)
     // Control characters render as nothing useful and some break the table row.
-    // eslint-disable-next-line no-control-regex
     .replace(/[\0-\x1F\x7F-\x9F]/g, '');
 }
 

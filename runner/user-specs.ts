@@ -107,7 +107,6 @@ function compileError(error: unknown, source: string, dir: string): string {
   const where = first?.loc ? `${shownFile}:${first.loc.line}:${first.loc.column + 1}` : shownFile;
   const text = first?.message ?? (error instanceof Error ? error.message : String(error));
   // rolldown's message is coloured and framed; its first line says what is wrong ("[PARSE_ERROR] Unexpected token").
-  // eslint-disable-next-line no-control-regex
   const headline = (text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((line) => line.trim() !== '') ?? 'does not compile')
     .replace(/^Build failed with \d+ errors?:?\s*/, '').replace(/^\[[A-Z_]+\]\s*/, '').trim();
   return `${where}: does not compile: ${headline}`;

@@ -173,6 +173,5 @@ interface PreflightMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any
   interface Matchers<T = any> extends PreflightMatchers<T> {}
 }
