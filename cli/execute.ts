@@ -11,11 +11,15 @@ import { annotateServiceTags } from '../model/annotate-service-tags.js';
 import { loadServiceTags } from '../model/service-tags.js';
 import { renderConsole } from '../reporters/console.js';
 import { renderServiceTagsSection } from '../reporters/service-tags-console.js';
+import { ProgressLine } from '../reporters/progress.js';
+import { appendStepSummary } from '../reporters/step-summary.js';
+import { colorWanted, progressWanted } from '../reporters/terminal.js';
 import { STDOUT, validateReportTargets } from '../reporters/targets.js';
 import { oneLine, terminalSafe } from '../reporters/text.js';
 import { writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
+import { compileUserSpecs, type UserSpecs } from '../runner/user-specs.js';
 
 export interface RunOptions extends PlanOptions {
   json?: string | undefined;
@@ -29,6 +33,10 @@ export interface RunOptions extends PlanOptions {
   failOn: readonly FailOnKind[];
   /** `--baseline`: an earlier --json result to compare this run with. */
   baseline?: string | undefined;
+  /** `--specs DIR`: the user's own spec files, run with the checks. */
+  specs?: string | undefined;
+  /** `--quiet` / `--verbose`. */
+  detail?: 'quiet' | 'normal' | 'verbose';
 }
 
 export const EXIT_OK = 0;
@@ -47,7 +55,8 @@ export interface RunOutcome {
 export async function executeRun(options: RunOptions): Promise<number> {
   await validateReportTargets(options);
   const baseline = readBaseline(options);
-  return (await executePlan(await loadPlan(options), options, baseline)).exitCode;
+  const plan = await loadPlan(options);
+  return withUserSpecs(options, async (specs) => (await executePlan(plan, options, { baseline, specs })).exitCode);
 }
 
 /** The --baseline document, read before any probe: an unreadable one is a usage error (exit 2). */
@@ -55,6 +64,17 @@ export function readBaseline(options: Pick<RunOptions, 'baseline'>): ReadDocumen
   if (options.baseline === undefined) return null;
   if (options.baseline.trim() === '') throw new UsageError('--baseline needs a file name (an earlier --json result)');
   return readResultDocument(options.baseline);
+}
+
+/** Compiles the --specs files (a file that does not compile is exit 2, before any probe), runs `body`, cleans up. */
+export async function withUserSpecs<T>(options: Pick<RunOptions, 'specs'>, body: (specs: UserSpecs | undefined) => Promise<T>): Promise<T> {
+  if (options.specs === undefined) return body(undefined);
+  const specs = await compileUserSpecs(options.specs);
+  try {
+    return await body(specs);
+  } finally {
+    await specs.dispose();
+  }
 }
 
 /**
@@ -65,7 +85,13 @@ export function consoleStream(options: Pick<RunOptions, 'json' | 'junit' | 'html
   return [options.json, options.junit, options.html, options.prometheus].includes(STDOUT) ? process.stderr : process.stdout;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions, baseline: ReadDocument | null = null): Promise<RunOutcome> {
+/** What a run brings beside its plan: the --baseline document and the compiled --specs files. */
+export interface RunInputs {
+  baseline?: ReadDocument | null;
+  specs?: UserSpecs | undefined;
+}
+
+export async function executePlan(plan: RunPlan, options: RunOptions, { baseline = null, specs }: RunInputs = {}): Promise<RunOutcome> {
   // A tags file that cannot be read is a usage error, found before any probe is sent.
   const serviceTags = options.serviceTags === undefined ? null : loadServiceTags(options.serviceTags);
   const startedAt = new Date();
@@ -73,7 +99,13 @@ export async function executePlan(plan: RunPlan, options: RunOptions, baseline: 
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
-  const run = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
+  // Live progress on a terminal, never in CI logs or pipes (and not under --quiet); erased before the summary.
+  const progress = options.detail !== 'quiet' && progressWanted(process.stderr) ? new ProgressLine(process.stderr) : undefined;
+  const run = await runChecks(plan, interrupt.signal, { specs, listener: progress })
+    .finally(() => {
+      process.removeListener('SIGINT', onInterrupt);
+      progress?.stop();
+    });
   const { certificates, internalErrors, interrupted } = run;
   const tagged = serviceTags === null ? run.results : annotateServiceTags(run.results, serviceTags);
   // An interrupted run cannot tell an unused expectedFailures entry from one whose check did not run.
@@ -89,18 +121,24 @@ export async function executePlan(plan: RunPlan, options: RunOptions, baseline: 
   const targets = { json: options.json, junit: options.junit, html: options.html, prometheus: options.prometheus };
   const unwritten = await writeReports(document, targets, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
     .then(() => null, (error: unknown) => error);
-  const color = Boolean(say.isTTY) && !process.env['NO_COLOR'];
+  const color = colorWanted(say);
   // Wrapped at the terminal's width; 80 in CI logs and pipes, which have none.
   const width = say.isTTY ? say.columns : undefined;
   const sections = serviceTags === null ? [] : [renderServiceTagsSection(results, serviceTags.source, width)];
-  say.write(renderConsole(document, { color, width, failOn: options.failOn, sections }));
+  say.write(renderConsole(document, { color, width, failOn: options.failOn, sections, detail: options.detail ?? 'normal' }));
+  const untested = interrupted ? null : nothingTested(results, options.only);
+  // In GitHub Actions, the job's summary page gets the verdict and the failures (appended: other steps write there too).
+  const stepSummary = process.env['GITHUB_STEP_SUMMARY'];
+  if (stepSummary) {
+    await appendStepSummary(stepSummary, document, { failOn: options.failOn, nothingTested: untested })
+      .catch((error: unknown) => process.stderr.write(`preflight: cannot append to GITHUB_STEP_SUMMARY ${stepSummary}: ${error instanceof Error ? error.message : String(error)}\n`));
+  }
   if (unwritten !== null) throw unwritten;
   if (interrupted) {
     process.stderr.write(`preflight: interrupted: ${results.length} finished checks reported; the others did not run\n`);
     return { exitCode: EXIT_INTERRUPTED, document, nothingTested: false };
   }
   for (const error of internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);
-  const untested = nothingTested(results, options.only);
   if (untested !== null) process.stderr.write(`preflight: nothing was tested: ${untested}\n`);
   const failed = results.some((r) => resultFailsRun(r, options.failOn, document.comparison)) || untested !== null;
   const exitCode = internalErrors.length > 0 ? EXIT_INTERNAL : failed ? EXIT_CHECK_FAILED : EXIT_OK;
@@ -111,10 +149,12 @@ export async function executePlan(plan: RunPlan, options: RunOptions, baseline: 
  * Why no check reached a verdict, or null when one did. A run that tested nothing must not look like a run that
  * found nothing wrong (`--only tcp` with every name failing to resolve is all skips).
  */
-export function nothingTested(results: readonly CheckResult[], only: string | undefined): string | null {
+export function nothingTested(all: readonly CheckResult[], only: string | undefined): string | null {
+  // A note about the config (an unused expectedFailures entry) is no verdict on the network.
+  const results = all.filter((r) => r.check !== 'config');
   if (results.length === 0) return `no check applied to this plan${only === undefined ? '' : ` (--only ${only})`}`;
   const firstSkip = results.find((r) => r.status === 'skip');
   if (firstSkip === undefined || results.some((r) => r.status !== 'skip')) return null;
-  const all = results.length === 1 ? 'the only check was skipped' : `all ${results.length} checks were skipped`;
-  return `${all} (${terminalSafe(oneLine(`${firstSkip.id}: ${firstSkip.message}`))})`;
+  const skipped = results.length === 1 ? 'the only check was skipped' : `all ${results.length} checks were skipped`;
+  return `${skipped} (${terminalSafe(oneLine(`${firstSkip.id}: ${firstSkip.message}`))})`;
 }

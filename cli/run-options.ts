@@ -28,7 +28,10 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' })
     .option('baseline', { type: 'string', describe: 'an earlier --json result: report regressions and fixes against it (JSON comparison block)' })
     .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector (written to a temporary name, then renamed)" })
-    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each resolved address with the service tags that contain it" });
+    .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each resolved address with the service tags that contain it" })
+    .option('specs', { type: 'string', describe: 'run your own vitest spec files from this directory with the checks (see "Checks users write")' })
+    .option('quiet', { type: 'boolean', describe: 'console: what fails the run and the totals only' })
+    .option('verbose', { type: 'boolean', describe: 'console: every check with a line of its evidence, then the summary' });
 }
 
 type ParsedRunArgs = Awaited<ReturnType<ReturnType<typeof runOptions>['parseAsync']>>;
@@ -56,7 +59,14 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     baseline: args.baseline,
     prometheus: args.prometheus,
     serviceTags: args['service-tags'],
+    specs: args.specs,
+    detail: consoleDetail(args.quiet, args.verbose),
   };
+}
+
+function consoleDetail(quiet: boolean | undefined, verbose: boolean | undefined): 'quiet' | 'normal' | 'verbose' {
+  if (quiet && verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  return quiet ? 'quiet' : verbose ? 'verbose' : 'normal';
 }
 
 /** `--fail-on warning,skip --fail-on failure` → the kinds, each once; none given → the default. */

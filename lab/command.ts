@@ -3,7 +3,7 @@
 // simulated fault must come out with the code it was built to produce, and every healthy host must pass.
 import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
-import { consoleStream, executePlan, EXIT_CHECK_FAILED, EXIT_OK, readBaseline, type RunOptions } from '../cli/execute.js';
+import { consoleStream, executePlan, EXIT_CHECK_FAILED, EXIT_OK, readBaseline, withUserSpecs, type RunOptions } from '../cli/execute.js';
 import { validateReportTargets } from '../reporters/targets.js';
 import { startLabNetwork, type LabNetwork } from './network.js';
 import { LAB_REVOCATION } from './pki.js';
@@ -17,23 +17,26 @@ export async function runLab(options: RunOptions): Promise<number> {
   // Before the lab network starts: a report that cannot be written is a usage error, not a finding.
   await validateReportTargets(options);
   const baseline = readBaseline(options);
-  const { plan: pointed, network } = await startLabRun(options);
-  try {
-    // With a report on stdout, the lab's own lines go to stderr: `lab --junit - | xmllint -` reads pure XML.
-    const say = consoleStream(options);
-    say.write(describeLab(network));
-    const { exitCode, document, nothingTested } = await executePlan(pointed, options, baseline);
-    if (exitCode !== EXIT_OK && exitCode !== EXIT_CHECK_FAILED) return exitCode;
-    if (nothingTested) {
-      say.write(`lab: no simulated fault was verified: nothing was tested\n`);
-      return EXIT_CHECK_FAILED;
+  // A spec file that does not compile stops the run before the lab network starts.
+  return withUserSpecs(options, async (specs) => {
+    const { plan: pointed, network } = await startLabRun(options);
+    try {
+      // With a report on stdout, the lab's own lines go to stderr: `lab --junit - | xmllint -` reads pure XML.
+      const say = consoleStream(options);
+      say.write(describeLab(network));
+      const { exitCode, document, nothingTested } = await executePlan(pointed, options, { baseline, specs });
+      if (exitCode !== EXIT_OK && exitCode !== EXIT_CHECK_FAILED) return exitCode;
+      if (nothingTested) {
+        say.write(`lab: no simulated fault was verified: nothing was tested\n`);
+        return EXIT_CHECK_FAILED;
+      }
+      const check = selfCheck(document, new Set(network.faults.keys()), pointed.checks, options.failOn);
+      say.write(describeSelfCheck(check, network.faults.size, options.only));
+      return check.surprises.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
+    } finally {
+      await network.close();
     }
-    const check = selfCheck(document, new Set(network.faults.keys()), pointed.checks, options.failOn);
-    say.write(describeSelfCheck(check, network.faults.size, options.only));
-    return check.surprises.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
-  } finally {
-    await network.close();
-  }
+  });
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { CheckKind } from '../model/codes.js';
 import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
 import type { RunDocument } from '../model/result.js';
+import { FAILS_IN_LAB_TAG } from '../runner/user-spec-run.js';
 import { LAB_FAULTS, type ScenarioEntry } from './scenario.js';
 
 type Expectation = ScenarioEntry['expect'][number];
@@ -17,13 +18,16 @@ export interface SelfCheck {
   notExercised: Array<{ host: string; kinds: CheckKind[] }>;
   /** Every result on a healthy host passed (not merely "did not fail"). */
   healthyAllPassed: boolean;
+  /** The user's spec tests (--specs): how many passed, and how many failed as their `fails-in-lab` tag says they must. */
+  specs: { passed: number; failedAsTagged: number } | null;
 }
 
 export function selfCheck(document: RunDocument, faultHosts: ReadonlySet<string>, ran: readonly CheckKind[], failOn: readonly FailOnKind[]): SelfCheck {
-  const surprises: string[] = [];
+  const surprises: string[] = [...specSurprises(document, failOn)];
   // A fault the selected kinds cannot see is not exercised, whatever code its check gave.
   const observable = (e: Expectation) => ran.includes(e.check) && (e.needsAnyOf === undefined || e.needsAnyOf.some((kind) => ran.includes(kind)));
   for (const result of document.results) {
+    if (result.check === 'spec') continue;
     const expectations = faultHosts.has(result.host) ? LAB_FAULTS[result.host]?.expect : undefined;
     const expected = expectations?.find((e) => e.check === result.check);
     if (expected && !observable(expected)) continue;
@@ -47,8 +51,28 @@ export function selfCheck(document: RunDocument, faultHosts: ReadonlySet<string>
     const wrong = exercised.some((e) => document.results.some((r) => r.host === host && r.check === e.check && r.code !== e.code));
     if (missing.length === 0 && !wrong) verified.push(host);
   }
-  const healthyAllPassed = document.results.every((r) => faultHosts.has(r.host) || r.status === 'pass');
-  return { surprises, verified, notExercised, healthyAllPassed };
+  const healthyAllPassed = document.results.every((r) => r.check === 'spec' || faultHosts.has(r.host) || r.status === 'pass');
+  const specResults = document.results.filter((r) => r.check === 'spec');
+  const specs = specResults.length === 0 ? null : {
+    passed: specResults.filter((r) => r.status === 'pass').length,
+    failedAsTagged: specResults.filter((r) => r.status === 'fail' && failsInLab(r.evidence['tags'])).length,
+  };
+  return { surprises, verified, notExercised, healthyAllPassed, specs };
+}
+
+/**
+ * The user's specs (--specs) in the lab: each must pass, except a test tagged `fails-in-lab`, which detects a fault
+ * the lab simulates and must fail (a pass would mean it cannot see that fault).
+ */
+function specSurprises(document: RunDocument, failOn: readonly FailOnKind[]): string[] {
+  return document.results.filter((r) => r.check === 'spec').flatMap((r) => {
+    if (failsInLab(r.evidence['tags'])) return r.status === 'fail' ? [] : [`${r.id}: ${r.status} ${r.code}, but it is tagged ${FAILS_IN_LAB_TAG}: it should fail in the lab`];
+    return statusFailsRun(r.status, failOn) ? [`${r.id}: ${r.status} ${r.code} (your spec ${r.host}): ${r.message}`] : [];
+  });
+}
+
+function failsInLab(tags: unknown): boolean {
+  return Array.isArray(tags) && tags.includes(FAILS_IN_LAB_TAG);
 }
 
 /** The lab's closing lines: what was not exercised, then one line that says exactly what was verified. */
@@ -69,6 +93,8 @@ export function describeSelfCheck(check: SelfCheck, faultCount: number, only: st
     : check.verified.length === 0
       ? `none of the ${faultCount} simulated faults was exercised`
       : `${check.verified.length} of ${faultCount} simulated faults were verified as built (${faultCount - check.verified.length} not exercised)`;
-  lines.push(`lab: ${faults}, ${healthy}`);
+  const specs = check.specs === null ? ''
+    : `; your specs: ${check.specs.passed} passed${check.specs.failedAsTagged > 0 ? `, ${check.specs.failedAsTagged} failed as tagged ${FAILS_IN_LAB_TAG}` : ''}`;
+  lines.push(`lab: ${faults}, ${healthy}${specs}`);
   return `${lines.join('\n')}\n`;
 }

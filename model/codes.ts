@@ -4,10 +4,12 @@
 export const CHECK_KINDS = ['dns', 'tcp', 'tls', 'inspection', 'http', 'crl', 'ocsp', 'proxy', 'clock'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 /**
- * Results that are about the run's own configuration, not a network check: `config` reports an expectedFailures
- * entry that matched no failure. Not a kind --only selects; it appears in every report as a warning.
+ * What a result can be about: a built-in check kind; `spec`, a test of the user's own spec files (--specs); or
+ * `config`, the run's own configuration (an expectedFailures entry that matched no failure), which --only does not
+ * select and which appears in every report as a warning.
  */
-export type ResultKind = CheckKind | 'config';
+export const RESULT_KINDS = [...CHECK_KINDS, 'spec', 'config'] as const;
+export type ResultKind = (typeof RESULT_KINDS)[number];
 
 export const STATUSES = ['pass', 'fail', 'warn', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -30,6 +32,8 @@ export const CRL_CODES = [
 export const OCSP_CODES = ['OCSP_OK', 'OCSP_HTTP_STATUS', 'OCSP_MALFORMED', 'OCSP_UNSUCCESSFUL', 'OCSP_TIMEOUT'] as const;
 export const PROXY_CODES = ['PROXY_OK', 'PROXY_AUTH_REQUIRED', 'PROXY_DENIED', 'PROXY_UNREACHABLE', 'PROXY_ERROR'] as const;
 export const CLOCK_CODES = ['CLOCK_OK', 'CLOCK_SKEW'] as const;
+/** A test of the user's spec files: passed, failed (an assertion or any error, with its message), or skipped by the spec. */
+export const SPEC_CODES = ['SPEC_OK', 'SPEC_FAILED', 'SPEC_SKIPPED'] as const;
 export const ANY_CODES = ['SKIPPED_PREREQUISITE', 'EXPECTED_FAILURE', 'EXPECTED_FAILURE_UNUSED'] as const;
 
 export type DnsCode = (typeof DNS_CODES)[number];
@@ -44,7 +48,7 @@ export type ClockCode = (typeof CLOCK_CODES)[number];
 
 export const ALL_CODES = [
   ...DNS_CODES, ...TCP_CODES, ...TLS_CODES, ...INSPECTION_CODES, ...HTTP_CODES, ...CRL_CODES, ...OCSP_CODES,
-  ...PROXY_CODES, ...CLOCK_CODES, ...ANY_CODES,
+  ...PROXY_CODES, ...CLOCK_CODES, ...SPEC_CODES, ...ANY_CODES,
 ] as const;
 export type Code = (typeof ALL_CODES)[number];
 

@@ -7,6 +7,7 @@ import {
 } from './console-lines.js';
 import { notTestedSection } from './console-skips.js';
 import { comparisonLines } from './comparison-console.js';
+import { everyCheckSection } from './console-verbose.js';
 import { groupByHost } from './text.js';
 import { DEFAULT_WIDTH, MIN_WIDTH, visibleLength, wrap } from './wrap.js';
 
@@ -19,6 +20,8 @@ export interface ConsoleOptions {
   failOn?: readonly FailOnKind[];
   /** Sections of other reporters (e.g. service tags), shown after the host table and before the totals line. */
   sections?: readonly string[];
+  /** `quiet`: what fails the run and the totals; `verbose`: every check with its evidence first (default `normal`). */
+  detail?: 'quiet' | 'normal' | 'verbose';
 }
 
 /** Checks about this machine and its own configuration, not about an endpoint: they get their own section. */
@@ -50,7 +53,9 @@ export function renderConsole(doc: RunDocument, options: ConsoleOptions): string
     failOn: options.failOn ?? DEFAULT_FAIL_ON,
   };
   const findings = endpointFindings(endpointResults, context);
+  if (options.detail === 'quiet') return `${quietLines(doc, findings, context).join('\n')}\n`;
   const lines = [
+    ...(options.detail === 'verbose' ? everyCheckSection(doc, context) : []),
     ...header(doc, endpointResults, context.width),
     ...machineSection(doc.results.filter((r) => MACHINE_CHECKS.has(r.check)), context),
     ...findingSection('Failures', 'fail', findings.filter((f) => f.status === 'fail'), context),
@@ -63,6 +68,22 @@ export function renderConsole(doc: RunDocument, options: ConsoleOptions): string
     totalsLine(doc.summary),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** `--quiet`: only what counts against the run (`--fail-on`), then the totals. */
+function quietLines(doc: RunDocument, findings: readonly Finding[], context: Context): string[] {
+  const failing = (status: Status) => statusFailsRun(status, context.failOn);
+  const machine = doc.results.filter((r) => MACHINE_CHECKS.has(r.check) && failing(r.status));
+  const endpointResults = doc.results.filter((r) => !MACHINE_CHECKS.has(r.check));
+  return [
+    ...machineSection(machine, context),
+    ...findingSection('Failures', 'fail', findings.filter((f) => f.status === 'fail'), context),
+    ...(failing('warn') ? findingSection('Warnings', 'warn', findings.filter((f) => f.status === 'warn'), context) : []),
+    ...(failing('skip') ? notTestedSection(endpointResults, context, true) : []),
+    '',
+    totalsLine(doc.summary),
+  // Every section opens with a blank line; the output does not.
+  ].slice(1);
 }
 
 /** Tool, profile, counts, duration: broken between its parts, never inside one, when the terminal is narrow. */

@@ -13,7 +13,16 @@ import type { CertificateTable, CheckResult } from '../model/result.js';
 import { startAllChecks } from '../specs/all-checks.js';
 import { CheckRun } from '../specs/check-run.js';
 import { provideCheckRun } from '../specs/current-run.js';
+import type { RunListener } from './run-events.js';
 import { ObservationSession } from './session.js';
+import { runUserSpecs } from './user-spec-run.js';
+import type { UserSpecs } from './user-specs.js';
+
+/** What a run may add to the plan's checks: the user's spec files (--specs), an observer of its progress. */
+export interface RunExtras {
+  specs?: UserSpecs | undefined;
+  listener?: RunListener | undefined;
+}
 
 export interface ChecksOutcome {
   results: CheckResult[];
@@ -30,8 +39,8 @@ const distRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_FILE = path.join(distRoot, 'specs', 'checks.spec.js');
 
 /** Runs the checks; when `interrupt` fires, returns at once with the checks finished so far. */
-export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise<ChecksOutcome> {
-  if (plan.checks.length === 0) return { results: [], certificates: {}, internalErrors: [], interrupted: false };
+export async function runChecks(plan: RunPlan, interrupt?: AbortSignal, extras: RunExtras = {}): Promise<ChecksOutcome> {
+  if (plan.checks.length === 0 && !extras.specs) return { results: [], certificates: {}, internalErrors: [], interrupted: false };
   const internalErrors: string[] = [];
   // In this thread a crash no test catches would end the process with a stack; it is the tool's failure instead.
   const onUnhandled = (error: unknown) => void internalErrors.push(error instanceof Error ? error.message : String(error));
@@ -40,17 +49,38 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise
   // Every check's result as soon as it is judged: a check may finish long before its test reports, and Ctrl-C
   // must not lose it. Prerequisites of kinds the plan leaves out (tcp under --only tls) are not reported.
   const judged = new Map<string, CheckResult>();
+  const { listener } = extras;
+  const reported = (check: CheckResult['check']) => (plan.checks as readonly string[]).includes(check);
   run.onFinished((result) => {
-    if ((plan.checks as readonly string[]).includes(result.check)) judged.set(result.id, result);
+    if (!reported(result.check)) return;
+    judged.set(result.id, result);
+    listener?.finished?.(result);
   });
+  if (listener?.started) run.onStarted((subject) => reported(subject.check) && listener.started?.(subject));
+  // The user's tests, as they finish: kept for Ctrl-C like the built-in results.
+  const specResults: CheckResult[] = [];
+  const specListener: RunListener = {
+    started: (check) => listener?.started?.(check),
+    finished: (result) => {
+      specResults.push(result);
+      listener?.finished?.(result);
+    },
+  };
   // A kind whose targets cannot be found fails a test of its own in the spec, which reports it.
   void startAllChecks(run).catch(() => {});
   const interrupted = new Promise<ChecksOutcome>((resolve) => interrupt?.addEventListener('abort', () => {
-    const results = orderResults([...judged.values()], plan);
+    const results = [...orderResults([...judged.values()], plan), ...specResults];
     resolve({ results, certificates: certificatesOf(run, results), internalErrors: [], interrupted: true });
   }, { once: true }));
   try {
-    return await Promise.race([interrupted, runSpec(run, internalErrors)]);
+    const all = async (): Promise<ChecksOutcome> => {
+      const builtIn = await runSpec(run, internalErrors);
+      if (!extras.specs) return builtIn;
+      // After the built-in spec (vitest's runner runs one set of files at a time), on the same observations.
+      await runUserSpecs(extras.specs, run, specListener);
+      return { ...builtIn, results: [...builtIn.results, ...specResults] };
+    };
+    return await Promise.race([interrupted, all()]);
   } finally {
     process.removeListener('unhandledRejection', onUnhandled);
   }
@@ -59,6 +89,7 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal): Promise
 let specRuns = 0;
 
 async function runSpec(run: CheckRun, internalErrors: string[]): Promise<ChecksOutcome> {
+  if (run.plan.checks.length === 0) return { results: [], certificates: {}, internalErrors, interrupted: false };
   const { startTests } = await vitestTestRunner();
   const results: CheckResult[] = [];
   const runner: VitestRunner = {

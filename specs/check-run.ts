@@ -28,6 +28,7 @@ export class CheckRun {
   private readonly endpointsByHost: ReadonlyMap<string, PlannedEndpoint[]>;
   private readonly results = new Map<string, Promise<CheckResult>>();
   private readonly finishedListeners: Array<(result: CheckResult) => void> = [];
+  private readonly startedListeners: Array<(subject: ResultSubject) => void> = [];
 
   constructor(readonly plan: RunPlan, readonly observe: ObservationSession) {
     this.hosts = groupByHost(plan.endpoints);
@@ -52,6 +53,7 @@ export class CheckRun {
       const unfilled = unfilledResult(subject, owners, this.plan.endpoints);
       pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => qualifiedResult(result, owners));
       this.results.set(subject.id, pending);
+      this.startedListeners.forEach((listener) => listener(subject));
       pending.then((result) => this.finishedListeners.forEach((listener) => listener(result)), () => {});
     }
     return pending;
@@ -63,6 +65,11 @@ export class CheckRun {
    */
   onFinished(listener: (result: CheckResult) => void): void {
     this.finishedListeners.push(listener);
+  }
+
+  /** Tells `listener` of every check the moment it starts (live progress: what is still pending, and since when). */
+  onStarted(listener: (subject: ResultSubject) => void): void {
+    this.startedListeners.push(listener);
   }
 }
 

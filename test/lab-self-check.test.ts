@@ -27,7 +27,7 @@ describe('lab self-check', () => {
       result('inspection', 'autoupdate.msappproxy.net', 'fail', 'TLS_INSPECTED'),
       result('tcp', 'healthy.example', 'pass', 'TCP_OK'),
     ]), faults, ALL, ['failure']);
-    expect(check).toEqual({ surprises: [], verified: ['login.windows.net', 'autoupdate.msappproxy.net'], notExercised: [], healthyAllPassed: true });
+    expect(check).toEqual({ surprises: [], verified: ['login.windows.net', 'autoupdate.msappproxy.net'], notExercised: [], healthyAllPassed: true, specs: null });
     expect(describeSelfCheck(check, 2, undefined)).toBe('lab: every simulated fault was reported as built (2), every healthy endpoint passed\n');
   });
 

@@ -68,6 +68,7 @@ describe('the packed tarball', () => {
   it('carries the built CLI and what it reads at run time, and no tests or TypeScript sources', () => {
     expect(packedFiles).toEqual(expect.arrayContaining([
       'package.json', 'README.md', 'dist/cli/main.js', 'dist/specs/checks.spec.js', 'dist/lab/command.js', 'config/schema.json',
+      'dist/spec/index.js', 'dist/spec/index.d.ts', 'dist/spec/matchers.d.ts',
       'config/profiles/entra-cloud-sync.yaml', 'config/profiles/entra-private-network-connector.yaml', 'config/profiles/entra-connect-health.yaml',
     ]));
     expect(packedFiles.filter((file) => file.startsWith('test/') || file.startsWith('dist/bench/') || /(?<!\.d)\.ts$/.test(file) || file.endsWith('.map'))).toEqual([]);
@@ -105,5 +106,45 @@ describe('installed from the tarball into an empty folder, offline', () => {
     expect(document.summary.total).toBe(document.results.length);
     expect(document.results.filter((r) => r.status === 'pass').map((r) => r.check)).toEqual(expect.arrayContaining(['dns', 'tcp', 'tls']));
     expect(validateJunit(path.join(consumer, 'lab.xml'))).toBe('');
+  }, PACKAGE_TIMEOUT_MS);
+});
+
+describe('egress-preflight/spec, as an installed package exports it', () => {
+  const spec = [
+    "import { expect, test } from 'vitest';",
+    "import { resolve, type Resolution } from 'egress-preflight/spec';",
+    '',
+    "test('login resolves through the lab chain', async () => {",
+    "  const resolved: Resolution = await resolve('login.microsoftonline.com');",
+    '  expect(resolved).toResolve();',
+    "  expect(resolved).toEndIn('.trafficmanager.net');",
+    '});',
+    '',
+  ].join('\n');
+
+  /** tsc over one file of the consumer, as a user's editor or CI would check it (no @types/node there: none needed). */
+  function typeCheck(file: string) {
+    const config = path.join(consumer, `tsconfig.${path.basename(file)}.json`);
+    writeFileSync(config, JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true, noEmit: true, types: [] }, files: [file] }));
+    const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    return spawnSync(process.execPath, [tsc, '-p', config], { cwd: consumer, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS });
+  }
+
+  it('type-checks a spec that imports it (its helpers and the vitest matchers it adds)', () => {
+    execFileSync('mkdir', ['-p', path.join(consumer, 'specs')]);
+    writeFileSync(path.join(consumer, 'specs', 'own.spec.ts'), spec);
+    const check = typeCheck('specs/own.spec.ts');
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    // A matcher that does not exist is a type error: the types are real, not `any`.
+    writeFileSync(path.join(consumer, 'typo.ts'), spec.replace('toResolve()', 'toResolveNot()'));
+    expect(typeCheck('typo.ts').stdout).toContain("Property 'toResolveNot' does not exist");
+  }, PACKAGE_TIMEOUT_MS);
+
+  it('egress-preflight lab --specs runs that spec from the installed package, in the same run and reports', () => {
+    const run = bin('egress-preflight', ['lab', '--specs', 'specs', '--timeout', '10000', '--json', 'own.json']);
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+    const document = JSON.parse(readFileSync(path.join(consumer, 'own.json'), 'utf8')) as RunDocument;
+    expect(document.results.filter((r) => r.check === 'spec').map((r) => [r.id, r.host, r.status])).toEqual([['login resolves through the lab chain', 'own.spec.ts', 'pass']]);
   }, PACKAGE_TIMEOUT_MS);
 });

@@ -12,7 +12,7 @@ import { fingerprintOnly, type CertificateReferrer } from '../certificate-regist
 import { makeResult, skippedFor, type CheckRun, type Verdict } from '../check-run.js';
 import type { AddressTarget } from './tcp.js';
 import { describeHandshake, tlsCheck } from './tls.js';
-import { assessCompleted, chainCompletion, completionEvidence } from './chain-completion.js';
+import { assessCompleted, chainCompletion, completionEvidence, type ChainCompletion } from './chain-completion.js';
 import { runTrustAnchors } from './trust.js';
 
 /** The device to name in remediation, by vendor. */
@@ -43,11 +43,19 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (tls.status === 'skip') return skippedFor(subject, tls);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
-    // A chain missing its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
-    const completion = await chainCompletion(run, evidence);
-    const assessment = await namedByProxy(run, evidence, assessCompleted(completion, runTrustAnchors(run), () => assessObservedOnce(run, evidence)));
+    const { completion, assessment } = await inspectionAssessment(run, evidence);
     return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment, run.certificates.refer), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion, run.certificates.refer) });
   });
+}
+
+/**
+ * Where a presented chain anchors, as the inspection check judges it (also what a user's spec sees): a chain missing
+ * its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
+ */
+export async function inspectionAssessment(run: CheckRun, evidence: TlsEvidence): Promise<{ completion: ChainCompletion | null; assessment: InspectionAssessment }> {
+  const completion = await chainCompletion(run, evidence);
+  const assessment = await namedByProxy(run, evidence, assessCompleted(completion, runTrustAnchors(run), () => assessObservedOnce(run, evidence)));
+  return { completion, assessment };
 }
 
 /**
