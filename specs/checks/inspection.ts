@@ -43,7 +43,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
     // A chain missing its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
     const completion = await chainCompletion(run, evidence);
-    const assessment = await namedByProxy(run, evidence, assessCompleted(completion, run.plan.trust, () => assessObserved(evidence, run.plan.trust)));
+    const assessment = await namedByProxy(run, target, evidence, assessCompleted(completion, run.plan.trust, () => assessObserved(evidence, run.plan.trust)));
     return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment, run.certificates.refer), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion, run.certificates.refer) });
   });
 }
@@ -52,8 +52,8 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
  * An inspected chain behind a proxy whose CA names no product: the proxy re-signed it, and its own Server or Via
  * header may say what it is (Squid ssl-bump's CA is whatever its administrator called it).
  */
-async function namedByProxy(run: CheckRun, evidence: TlsEvidence, assessment: InspectionAssessment): Promise<InspectionAssessment> {
-  const proxyObservation = run.observe.proxy();
+async function namedByProxy(run: CheckRun, target: AddressTarget, evidence: TlsEvidence, assessment: InspectionAssessment): Promise<InspectionAssessment> {
+  const proxyObservation = run.observe.proxy(run.observe.proxyFor(target.host.host, target.port));
   if (!assessment.inspected || assessment.vendor !== 'unknown' || evidence.via === null || !proxyObservation) return assessment;
   const proxy = await proxyObservation;
   const vendor = vendorFromProxyIdentity([proxy.server, proxy.via]);
