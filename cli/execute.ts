@@ -9,6 +9,7 @@ import { oneLine, terminalSafe } from '../reporters/text.js';
 import { writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
+import { withProxyRouting } from '../proxy/discover.js';
 
 export interface RunOptions extends PlanOptions {
   json?: string | undefined;
@@ -43,12 +44,14 @@ export function consoleStream(options: Pick<RunOptions, 'json' | 'junit'>): Node
   return options.json === STDOUT || options.junit === STDOUT ? process.stderr : process.stdout;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions): Promise<RunOutcome> {
+export async function executePlan(loaded: RunPlan, options: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   // Ctrl-C: what has finished is written and shown, the rest is left out (never shown as passed).
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
+  // --pac / --wpad: each endpoint's route is fixed before the first probe.
+  const plan = await withProxyRouting(loaded, interrupt.signal);
   const { results, certificates, internalErrors, interrupted } = await runChecks(plan, interrupt.signal).finally(() => process.removeListener('SIGINT', onInterrupt));
   const document = { ...buildDocument(plan.profile, startedAt, results, certificates), ...(interrupted ? { interrupted } : {}) };
   // Every report that can be written is, and the summary is shown, before a report that could not be is named.

@@ -45,7 +45,23 @@ export function describeFsError(error: unknown): string {
 }
 
 
+/** What a config file says about its service's proxy. `system-default`: it names none, the system's applies. */
+export type AgentProxySetting =
+  | { kind: 'proxy'; plan: ProxyPlan }
+  | { kind: 'direct'; why: string }
+  | { kind: 'system-default'; why: string };
+
+/** The proxy of an --agent-config FILE; one that defers to the system default is a usage error (say which). */
 export function agentConfigPlan(file: AgentConfigFile): ProxyPlan | null {
+  const setting = agentProxySetting(file);
+  if (setting.kind === 'system-default') {
+    throw new UsageError(`${file.path}: ${setting.why}: the agent then uses the Windows system proxy settings, which preflight cannot read: pass that proxy with --proxy`);
+  }
+  return setting.kind === 'proxy' ? setting.plan : null;
+}
+
+/** Reads <system.net><defaultProxy>; throws UsageError for a file that is not a well-formed .NET config. */
+export function agentProxySetting(file: AgentConfigFile): AgentProxySetting {
   const where = file.path;
   let root: XmlElement;
   try {
@@ -55,20 +71,19 @@ export function agentConfigPlan(file: AgentConfigFile): ProxyPlan | null {
     throw error;
   }
   if (root.name !== 'configuration') throw new UsageError(`${where}: the root element is <${root.name}>, not <configuration>: not a .NET config file`);
-  const systemProxy = `the agent then uses the Windows system proxy settings, which preflight cannot read: pass that proxy with --proxy`;
   const defaultProxy = childNamed(childNamed(root, 'system.net'), 'defaultProxy');
-  if (!defaultProxy) throw new UsageError(`${where}: no <system.net><defaultProxy> element: ${systemProxy}`);
-  if (booleanAttribute(defaultProxy, 'enabled', where) === false) return null;
+  if (!defaultProxy) return { kind: 'system-default', why: 'no <system.net><defaultProxy> element' };
+  if (booleanAttribute(defaultProxy, 'enabled', where) === false) return { kind: 'direct', why: '<defaultProxy enabled="false">' };
   const proxy = childNamed(defaultProxy, 'proxy');
   const address = proxy?.attributes.get('proxyaddress')?.trim();
   if (!proxy || !address) {
     const useSystemDefault = proxy ? booleanAttribute(proxy, 'usesystemdefault', where) : undefined;
-    if (useSystemDefault === false) return null;
+    if (useSystemDefault === false) return { kind: 'direct', why: '<proxy usesystemdefault="false"> without a proxyaddress' };
     const because = useSystemDefault === true ? ' and sets usesystemdefault="true"' : '';
-    throw new UsageError(`${where}: <defaultProxy> names no proxyaddress${because}: ${systemProxy}`);
+    return { kind: 'system-default', why: `<defaultProxy> names no proxyaddress${because}` };
   }
   const local = booleanAttribute(proxy, 'bypassonlocal', where) === true ? [BYPASS_LOCAL] : [];
-  return planFor(address, 'agent-config', `${where}: proxyaddress`, [...local, ...bypassPatterns(defaultProxy, where)]);
+  return { kind: 'proxy', plan: planFor(address, 'agent-config', `${where}: proxyaddress`, [...local, ...bypassPatterns(defaultProxy, where)]) };
 }
 
 /** The <bypasslist> after its <add>, <remove> and <clear> entries, each checked as a pattern. */

@@ -10,11 +10,12 @@ import { UsageError } from './errors.js';
 import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
 import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
+import { machineProxy, type MachineProxyOptions } from './proxy-options.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 import { systemHostsPath } from '../probes/hosts-file.js';
 
-export interface PlanOptions {
+export interface PlanOptions extends Partial<Omit<MachineProxyOptions, 'env' | 'proxy' | 'agentConfig'>> {
   profile?: string;
   config?: string;
   /** HOST[:PORT], IP literals only; IPv6 as [::1]:53 or bare. */
@@ -95,6 +96,9 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     throw new UsageError(`${top?.label ?? 'config'}: no endpoints to check (add endpoints: or extends: a profile)`);
   }
   refuseUnusedVars(merged.endpoints, merged.varOrigins);
+  const env = options.env ?? process.env;
+  const machine = await machineProxy({ ...options, env }, cwd);
+  const agentConfigFile = options.agentConfig === undefined || options.agentConfig === 'auto' ? undefined : options.agentConfig;
   return {
     profile: layers.find((layer) => layer.profile !== null)?.profile ?? basename(top?.label ?? 'config'),
     checks,
@@ -109,11 +113,15 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     limits: { crlMaxBytes: DEFAULT_CRL_MAX_BYTES, ...merged.limits },
     proxy: resolveProxy({
       option: options.proxy,
-      ignoreEnvironment: options.noProxy,
-      config: merged.proxy === undefined ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
-      agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
-      env: options.env ?? process.env,
+      // --pac and --wpad decide per endpoint; --winhttp is the machine's setting: the environment is not the agent's.
+      ignoreEnvironment: options.noProxy === true || machine.discovery !== null || options.winhttp === true,
+      config: merged.proxy === undefined || machine.discovery !== null ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
+      agentConfig: agentConfigFile === undefined ? undefined : readAgentConfigFile(resolve(cwd, agentConfigFile)),
+      decided: machine.plan,
+      env,
     }),
+    proxyDiscovery: machine.discovery,
+    proxyFindings: machine.findings,
     ipFamily: merged.ipFamily ?? 'auto',
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
   };

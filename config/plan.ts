@@ -26,8 +26,12 @@ export interface RunPlan {
   limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;
+  /** --pac / --wpad as the command line asked: turned into proxyRouting before the first probe. */
+  proxyDiscovery?: ProxyDiscovery | null;
   /** --pac / --wpad: the proxy per endpoint; when set, it decides over `proxy`. */
   proxyRouting?: ProxyRouting | null;
+  /** What --agent-config auto found: which file decided each service's proxy (proxy results). */
+  proxyFindings?: RoutingFinding[];
   /** --ip-family: which resolved addresses the tcp, tls and inspection checks connect to. */
   ipFamily: IpFamily;
   endpoints: PlannedEndpoint[];
@@ -77,6 +81,12 @@ export interface ProxyPlan {
   /** What the PAC's FindProxyForURL returned for the target this plan routes (--pac, --wpad). */
   decision?: string;
 }
+
+export type ProxyDiscovery =
+  /** --pac FILE (read when the plan is loaded: `script`) or URL (fetched before the first probe: `script` null). */
+  | { kind: 'pac'; location: string; script: string | null }
+  /** --wpad: the search suffixes, and where they came from (resolv.conf, the registry, --wpad-suffix). */
+  | { kind: 'wpad'; suffixes: string[]; suffixOrigin: string };
 
 /**
  * --pac and --wpad: the proxy decided per endpoint "host:port" before the first probe, as the agent's machine

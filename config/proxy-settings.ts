@@ -20,6 +20,8 @@ export interface ProxyInputs {
   config?: { file: string; proxy: string } | undefined;
   /** --agent-config, as read by readAgentConfigFile. */
   agentConfig?: AgentConfigFile | undefined;
+  /** --winhttp or --agent-config auto, already read (null: direct); ranked where --agent-config is. */
+  decided?: ProxyPlan | null | undefined;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -45,7 +47,7 @@ export function resolveProxy(inputs: ProxyInputs): ProxyPlan | null {
   // a broken file or option is worth an error rather than silence.
   const fromOption = inputs.option === undefined ? null : planFor(inputs.option, 'option', '--proxy', []);
   const fromConfig = inputs.config ? planFor(inputs.config.proxy, 'config', `${inputs.config.file}: proxy`, []) : null;
-  const fromAgent = inputs.agentConfig ? agentConfigPlan(inputs.agentConfig) : undefined;
+  const fromAgent = inputs.agentConfig ? agentConfigPlan(inputs.agentConfig) : inputs.decided;
   if (fromOption) return fromOption;
   if (fromConfig) return fromConfig;
   // An agent config that disables its proxy means the agent goes direct: that, not the environment, is its path.

@@ -11,7 +11,7 @@ import { makeResult, type CheckRun, type ResultSubject, type Verdict } from '../
 export type ProxyTarget = { kind: 'proxy'; proxy: ProxyPlan } | { kind: 'finding'; finding: RoutingFinding };
 
 export function proxyTargets(run: CheckRun): ProxyTarget[] {
-  const findings = run.plan.proxyRouting?.findings ?? [];
+  const findings = [...(run.plan.proxyFindings ?? []), ...(run.plan.proxyRouting?.findings ?? [])];
   return [
     ...findings.map((finding): ProxyTarget => ({ kind: 'finding', finding })),
     ...run.observe.proxies().map((proxy): ProxyTarget => ({ kind: 'proxy', proxy })),
