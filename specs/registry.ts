@@ -114,6 +114,11 @@ export const PROBERS: { readonly [K in CheckKind]: () => Promise<AnyProber> } = 
     const { clockCheck } = await import('./checks/clock.js');
     return prober({ targets: () => [[null]], check: (run) => clockCheck(run), id: () => 'clock', endpoint: () => hostname() });
   }),
+  // This machine's own prerequisites (Windows; elsewhere a skip each).
+  host: later(async () => {
+    const { hostCheck, HOST_PREREQUISITES } = await import('./checks/host.js');
+    return prober({ targets: () => [HOST_PREREQUISITES], check: (run, prerequisite) => hostCheck(run, prerequisite), id: (prerequisite) => `host:${prerequisite}`, endpoint: () => hostname() });
+  }),
 };
 
 /** The plan's check kinds in registry order: reports, the spec and the start of the run follow it. */
