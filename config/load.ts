@@ -254,7 +254,8 @@ export function systemResolvers(resolvConf: string): ResolverAddress[] {
 
 /** resolv.conf where there is one; elsewhere (Windows) the servers Node's own resolver was configured with. */
 async function systemResolversOrFail(): Promise<ResolverAddress[]> {
-  const text = await readFile(RESOLV_CONF, 'utf8').catch(() => '');
+  // Windows has no resolv.conf (C:\etc\resolv.conf would be someone's file): Node's resolver has the servers.
+  const text = process.platform === 'win32' ? '' : await readFile(RESOLV_CONF, 'utf8').catch(() => '');
   const fromFile = systemResolvers(text);
   const resolvers = fromFile.length > 0 ? fromFile : getServers().flatMap((server) => parseNodeServer(server));
   if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF} or the system settings: pass --resolver HOST[:PORT]`);
