@@ -35,7 +35,7 @@ export async function routeByPac(plan: RunPlan, source: PacSource, lookups: RunL
       routes[target.key] = directRoute(target.url, null, fatal);
       continue;
     }
-    const outcome: PacOutcome = await evaluatePac(source.script as string, target.url, target.host, lookups, { deadlineMs: plan.timeouts.http });
+    const outcome: PacOutcome = await evaluatePac(source.script as string, target.url, target.host, lookups, { deadlineMs: pacDeadlineMs(plan) });
     if (!outcome.ok) {
       failures.push({ host: target.host, reason: outcome.reason });
       if (outcome.fatal) fatal = `not evaluated: the PAC already failed (${outcome.reason})`;
@@ -61,6 +61,11 @@ export async function routeByPac(plan: RunPlan, source: PacSource, lookups: RunL
     proxyLiveness,
     findings: [...source.findings, ...pacFindings(source, routes, failures, proxyLiveness)],
   };
+}
+
+/** One evaluation's budget: a DNS answer the script waits for (each under the DNS deadline), then the rest. */
+export function pacDeadlineMs(plan: Pick<RunPlan, 'timeouts'>): number {
+  return plan.timeouts.dns + plan.timeouts.http;
 }
 
 /** Every endpoint URL; a host + ports endpoint is asked about as https://host:port/ (http:// on port 80). */

@@ -3,7 +3,7 @@
 // URL inside a live certificate) are put to the PAC when they are fetched, so they too take the agent's path.
 import type { PlannedRoute, ProxyPlan, RunPlan } from '../config/plan.js';
 import { bypassesProxy } from '../config/proxy-bypass.js';
-import { chooseRoute, routeKey } from './pac-routing.js';
+import { chooseRoute, pacDeadlineMs, routeKey } from './pac-routing.js';
 import { evaluatePac } from './pac-sandbox.js';
 import { runLookups, type RunLookups } from './run-lookups.js';
 
@@ -57,7 +57,7 @@ export class RouteBook {
   private async decideLate(url: string, host: string, script: string): Promise<PlannedRoute> {
     const routing = this.plan.proxyRouting;
     const lookups = (this.lookups ??= runLookups(this.plan, this.signal));
-    const outcome = await evaluatePac(script, url, host, lookups, { deadlineMs: this.plan.timeouts.http });
+    const outcome = await evaluatePac(script, url, host, lookups, { deadlineMs: pacDeadlineMs(this.plan) });
     if (!outcome.ok) return { url, decision: null, error: outcome.reason, proxy: null, passedOver: [] };
     const source = { kind: routing?.kind ?? 'pac', location: routing?.location ?? null } as const;
     return chooseRoute(url, outcome.decision, source, async (proxyUrl) => {
