@@ -115,7 +115,8 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
       option: options.proxy,
       // --pac and --wpad decide per endpoint; --winhttp is the machine's setting: the environment is not the agent's.
       ignoreEnvironment: options.noProxy === true || machine.discovery !== null || options.winhttp === true,
-      config: merged.proxy === undefined || machine.discovery !== null ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
+      // --pac, --wpad and --winhttp were asked for on the command line: they beat the config file's proxy.
+      config: merged.proxy === undefined || machine.discovery !== null || options.winhttp === true ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
       agentConfig: agentConfigFile === undefined ? undefined : readAgentConfigFile(resolve(cwd, agentConfigFile)),
       decided: machine.plan,
       env,
