@@ -3,12 +3,14 @@
 // off Windows. Pure parsers; the registry reader is injected.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../config/errors.js';
 import { bypassesProxy } from '../config/proxy-bypass.js';
 import { parseNetshShowProxy, parseWinHttpSettings, readWinHttpProxy, WINHTTP_KEY } from '../config/winhttp.js';
 import { firstKey, parseRegQuery, regDword, regString, type RegistryReader } from '../probes/reg-query.js';
 import { registrySuffixes, resolvConfSuffixes, systemSearchSuffixes, wpadNames } from '../proxy/search-suffixes.js';
+import { runPreflight } from './support/cli.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, 'fixtures', 'windows', name), 'utf8');
 const blobOf = (name: string) => firstKey(fixture(name)).get('winhttpsettings')?.data ?? '';
@@ -61,6 +63,13 @@ describe('WinHttpSettings', () => {
     const error = await readWinHttpProxy('linux', () => async () => null).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe('--winhttp reads the Windows WinHTTP proxy setting; this machine is linux');
+  });
+
+  it.skipIf(process.platform === 'win32')('the CLI: --winhttp off Windows exits 2 with one line, before any probe', async () => {
+    const { code, stdout, stderr } = await runPreflight(['--winhttp', '--resolver', '127.0.0.1:1'], { cwd: os.tmpdir() });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`preflight: --winhttp reads the Windows WinHTTP proxy setting; this machine is ${process.platform}\n`);
   });
 
   it('a registry that cannot be read is a usage error naming the value', async () => {
