@@ -20,6 +20,7 @@ import { writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
 import { compileUserSpecs, type UserSpecs } from '../runner/user-specs.js';
+import { withProxyRouting } from '../proxy/discover.js';
 
 export interface RunOptions extends PlanOptions {
   json?: string | undefined;
@@ -91,7 +92,7 @@ export interface RunInputs {
   specs?: UserSpecs | undefined;
 }
 
-export async function executePlan(plan: RunPlan, options: RunOptions, { baseline = null, specs }: RunInputs = {}): Promise<RunOutcome> {
+export async function executePlan(loaded: RunPlan, options: RunOptions, { baseline = null, specs }: RunInputs = {}): Promise<RunOutcome> {
   // A tags file that cannot be read is a usage error, found before any probe is sent.
   const serviceTags = options.serviceTags === undefined ? null : loadServiceTags(options.serviceTags);
   const startedAt = new Date();
@@ -99,6 +100,11 @@ export async function executePlan(plan: RunPlan, options: RunOptions, { baseline
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   process.once('SIGINT', onInterrupt);
+  // --pac / --wpad: each endpoint's route is fixed before the first probe.
+  const plan = await withProxyRouting(loaded, interrupt.signal).catch((error: unknown) => {
+    process.removeListener('SIGINT', onInterrupt);
+    throw error;
+  });
   // Live progress on a terminal, never in CI logs or pipes (and not under --quiet); erased before the summary.
   const progress = options.detail !== 'quiet' && progressWanted(process.stderr) ? new ProgressLine(process.stderr) : undefined;
   const run = await runChecks(plan, interrupt.signal, { specs, listener: progress })

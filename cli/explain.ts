@@ -3,7 +3,7 @@
 import { UsageError } from '../config/errors.js';
 import { canonicalCode, closestCode, CODE_CATALOGUE, explanationOf } from '../model/code-catalogue.js';
 import {
-  ANY_CODES, CLOCK_CODES, CRL_CODES, DNS_CODES, HTTP_CODES, INSPECTION_CODES, OCSP_CODES, PROXY_CODES, SPEC_CODES, TCP_CODES, TLS_CODES, type Code,
+  ANY_CODES, CLOCK_CODES, CRL_CODES, DNS_CODES, HOST_CODES, HTTP_CODES, INSPECTION_CODES, OCSP_CODES, PROXY_CODES, SPEC_CODES, TCP_CODES, TLS_CODES, type Code,
 } from '../model/codes.js';
 import { oneLine, terminalSafe } from '../reporters/text.js';
 import { DEFAULT_WIDTH, wrap } from '../reporters/wrap.js';
@@ -11,7 +11,7 @@ import { DEFAULT_WIDTH, wrap } from '../reporters/wrap.js';
 /** The codes by the check kind that carries them, in the contract's order ("any": codes every check may carry). */
 const CODES_BY_KIND: ReadonlyArray<readonly [string, readonly Code[]]> = [
   ['dns', DNS_CODES], ['tcp', TCP_CODES], ['tls', TLS_CODES], ['inspection', INSPECTION_CODES], ['http', HTTP_CODES],
-  ['crl', CRL_CODES], ['ocsp', OCSP_CODES], ['proxy', PROXY_CODES], ['clock', CLOCK_CODES], ['spec', SPEC_CODES], ['any', ANY_CODES],
+  ['crl', CRL_CODES], ['ocsp', OCSP_CODES], ['proxy', PROXY_CODES], ['clock', CLOCK_CODES], ['host', HOST_CODES], ['spec', SPEC_CODES], ['any', ANY_CODES],
 ];
 
 /** The text `preflight explain` prints; a code it does not know is a UsageError (exit 2) naming the closest one. */

@@ -16,7 +16,12 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('ca-file', { type: 'string', array: true, describe: 'PEM certificates accepted as expected trust anchors' })
     .option('proxy', { type: 'string', describe: 'explicit HTTP proxy http://[user:pass@]host:port (default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY)' })
     .option('no-proxy', { type: 'boolean', describe: 'ignore proxy settings from the environment' })
-    .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config" })
+    .option('agent-config', { type: 'string', describe: "use the proxy of an agent's .NET config file (<defaultProxy>), e.g. AADConnectProvisioningAgent.exe.config; auto: the agents' files at their default paths, then machine.config" })
+    .option('agent-config-root', { type: 'string', describe: 'with --agent-config auto: a directory standing for C:\\ (a copied tree, tests)' })
+    .option('pac', { type: 'string', describe: 'route each endpoint as this PAC file or URL decides (FindProxyForURL, run sandboxed)' })
+    .option('wpad', { type: 'boolean', describe: "find the PAC as the connector does: wpad.<search suffix>, then http://wpad.<suffix>/wpad.dat" })
+    .option('wpad-suffix', { type: 'string', array: true, describe: "with --wpad: DNS search suffixes to use instead of this machine's" })
+    .option('winhttp', { type: 'boolean', describe: "use this Windows machine's WinHTTP proxy (netsh winhttp)" })
     .option('hosts-file', { type: 'string', describe: 'hosts file the agent\'s resolver reads before DNS (default: /etc/hosts, on Windows %SystemRoot%\\System32\\drivers\\etc\\hosts)' })
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
@@ -47,6 +52,11 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     proxy: args.proxy,
     noProxy: args['no-proxy'],
     agentConfig: args['agent-config'],
+    agentConfigRoot: args['agent-config-root'],
+    pac: args.pac,
+    wpad: args.wpad,
+    wpadSuffix: args['wpad-suffix'],
+    winhttp: args.winhttp,
     only: args.only,
     hostsFile: args['hosts-file'],
     timeout: args.timeout,

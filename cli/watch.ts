@@ -14,6 +14,7 @@ import { validateReportTargets } from '../reporters/targets.js';
 import { STDOUT, writeReportFile, writeReports } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
+import { withProxyRouting } from '../proxy/discover.js';
 import { consoleStream, EXIT_CHECK_FAILED, EXIT_OK, readBaseline, type RunOptions } from './execute.js';
 import { clockTime, parseInterval, parseUntil, type WatchSchedule } from './watch-schedule.js';
 import { eventLines, roundLine, startLine, summaryLines, timelineJson } from './watch-output.js';
@@ -49,7 +50,8 @@ export async function watchPlan(plan: RunPlan, options: WatchOptions, baseline: 
   try {
     while (!stop.signal.aborted) {
       const roundStart = new Date();
-      const outcome = await runChecks(plan, stop.signal);
+      // A PAC's decisions are taken again each round, as the agent's machine would.
+      const outcome = await runChecks(await withProxyRouting(plan, stop.signal), stop.signal);
       // A round cut short by Ctrl-C is not compared: its missing checks would look gone.
       if (outcome.interrupted || stop.signal.aborted) break;
       for (const error of outcome.internalErrors) process.stderr.write(`preflight: internal error: ${error.split('\n')[0]}\n`);

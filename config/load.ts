@@ -11,11 +11,12 @@ import { isCalendarDate, type ExpectedFailure } from './expected-failures.js';
 import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
 import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
+import { machineProxy, type MachineProxyOptions } from './proxy-options.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 import { systemHostsPath } from '../probes/hosts-file.js';
 
-export interface PlanOptions {
+export interface PlanOptions extends Partial<Omit<MachineProxyOptions, 'env' | 'proxy' | 'agentConfig'>> {
   profile?: string;
   config?: string;
   /** HOST[:PORT], IP literals only; IPv6 as [::1]:53 or bare. */
@@ -97,6 +98,9 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     throw new UsageError(`${top?.label ?? 'config'}: no endpoints to check (add endpoints: or extends: a profile)`);
   }
   refuseUnusedVars(merged.endpoints, merged.varOrigins);
+  const env = options.env ?? process.env;
+  const machine = await machineProxy({ ...options, env }, cwd);
+  const agentConfigFile = options.agentConfig === undefined || options.agentConfig === 'auto' ? undefined : options.agentConfig;
   return {
     profile: layers.find((layer) => layer.profile !== null)?.profile ?? basename(top?.label ?? 'config'),
     checks,
@@ -111,11 +115,16 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     limits: { crlMaxBytes: DEFAULT_CRL_MAX_BYTES, ...merged.limits },
     proxy: resolveProxy({
       option: options.proxy,
-      ignoreEnvironment: options.noProxy,
-      config: merged.proxy === undefined ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
-      agentConfig: options.agentConfig === undefined ? undefined : readAgentConfigFile(resolve(cwd, options.agentConfig)),
-      env: options.env ?? process.env,
+      // --pac and --wpad decide per endpoint; --winhttp is the machine's setting: the environment is not the agent's.
+      ignoreEnvironment: options.noProxy === true || machine.discovery !== null || options.winhttp === true,
+      // --pac, --wpad and --winhttp were asked for on the command line: they beat the config file's proxy.
+      config: merged.proxy === undefined || machine.discovery !== null || options.winhttp === true ? undefined : { file: merged.proxy.file, proxy: merged.proxy.text },
+      agentConfig: agentConfigFile === undefined ? undefined : readAgentConfigFile(resolve(cwd, agentConfigFile)),
+      decided: machine.plan,
+      env,
     }),
+    proxyDiscovery: machine.discovery,
+    proxyFindings: machine.findings,
     ipFamily: merged.ipFamily ?? 'auto',
     endpoints: merged.endpoints.map((endpoint) => planEndpoint(endpoint, merged.vars)),
     expectedFailures: merged.expectedFailures,
@@ -256,7 +265,8 @@ export function systemResolvers(resolvConf: string): ResolverAddress[] {
 
 /** resolv.conf where there is one; elsewhere (Windows) the servers Node's own resolver was configured with. */
 async function systemResolversOrFail(): Promise<ResolverAddress[]> {
-  const text = await readFile(RESOLV_CONF, 'utf8').catch(() => '');
+  // Windows has no resolv.conf (C:\etc\resolv.conf would be someone's file): Node's resolver has the servers.
+  const text = process.platform === 'win32' ? '' : await readFile(RESOLV_CONF, 'utf8').catch(() => '');
   const fromFile = systemResolvers(text);
   const resolvers = fromFile.length > 0 ? fromFile : getServers().flatMap((server) => parseNodeServer(server));
   if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF} or the system settings: pass --resolver HOST[:PORT]`);
@@ -320,7 +330,8 @@ function parseVar(text: string): [string, string] {
 }
 
 function parseChecks(only: string | undefined): CheckKind[] {
-  if (only === undefined) return [...CHECK_KINDS];
+  // host checks this Windows machine; elsewhere they would only add skips, so they run when --only names them.
+  if (only === undefined) return CHECK_KINDS.filter((kind) => kind !== 'host' || process.platform === 'win32');
   const known = `known: ${CHECK_KINDS.join(', ')}`;
   const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.find((name) => !(CHECK_KINDS as readonly string[]).includes(name));

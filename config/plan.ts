@@ -27,6 +27,12 @@ export interface RunPlan {
   limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;
+  /** --pac / --wpad as the command line asked: turned into proxyRouting before the first probe. */
+  proxyDiscovery?: ProxyDiscovery | null;
+  /** --pac / --wpad: the proxy per endpoint; when set, it decides over `proxy`. */
+  proxyRouting?: ProxyRouting | null;
+  /** What --agent-config auto found: which file decided each service's proxy (proxy results). */
+  proxyFindings?: RoutingFinding[];
   /** --ip-family: which resolved addresses the tcp, tls and inspection checks connect to. */
   ipFamily: IpFamily;
   endpoints: PlannedEndpoint[];
@@ -63,7 +69,7 @@ export interface TrustPlan {
   expectedIssuers: string[];
 }
 
-export type ProxySource = 'option' | 'config' | 'agent-config' | 'environment';
+export type ProxySource = 'option' | 'config' | 'agent-config' | 'environment' | 'pac' | 'wpad' | 'winhttp';
 
 export interface ProxyPlan {
   /** The proxy URL, credentials included: it never leaves the process (reports show `display`). */
@@ -73,6 +79,57 @@ export interface ProxyPlan {
   source: ProxySource;
   /** Hosts that bypass the proxy (NO_PROXY, bypasslist). */
   bypass: string[];
+  /** Which file or URL the setting was read from, when the source alone does not say (a PAC's location). */
+  origin?: string;
+  /** What the PAC's FindProxyForURL returned for the target this plan routes (--pac, --wpad). */
+  decision?: string;
+}
+
+export type ProxyDiscovery =
+  /** --pac FILE (read when the plan is loaded: `script`) or URL (fetched before the first probe: `script` null). */
+  | { kind: 'pac'; location: string; script: string | null }
+  /** --wpad: the search suffixes, and where they came from (resolv.conf, the registry, --wpad-suffix). */
+  | { kind: 'wpad'; suffixes: string[]; suffixOrigin: string };
+
+/**
+ * --pac and --wpad: the proxy decided per endpoint "host:port" before the first probe, as the agent's machine
+ * decides it, and what the discovery itself found (proxy results).
+ */
+export interface ProxyRouting {
+  kind: 'pac' | 'wpad';
+  /** Where the PAC came from (a file, a URL); null when WPAD found none. */
+  location: string | null;
+  /** The PAC script, for URLs first seen during the run (CRL, OCSP, AIA); null when there is none to run. */
+  script: string | null;
+  /** Per "host:port" of every endpoint. */
+  routes: Record<string, PlannedRoute>;
+  /** Each proxy a PAC named, and why it was passed over (unreachable), or null when it answered. */
+  proxyLiveness: Record<string, string | null>;
+  /** What the discovery found: the PAC's location, errors, WPAD's answers. Each is a proxy check result. */
+  findings: RoutingFinding[];
+}
+
+export interface PlannedRoute {
+  /** The URL FindProxyForURL was asked about. */
+  url: string;
+  /** What it returned (shortened when long); null when it failed (then `error` says why). */
+  decision: string | null;
+  error: string | null;
+  /** The proxy the agent uses: the first of the PAC's list that answers; null: DIRECT. */
+  proxy: ProxyPlan | null;
+  /** Proxies of the list that came before the chosen one and did not answer (WinHTTP fails over past them). */
+  passedOver: Array<{ proxy: string; reason: string }>;
+}
+
+export interface RoutingFinding {
+  id: string;
+  status: 'pass' | 'fail' | 'warn';
+  code: 'PROXY_OK' | 'PROXY_ERROR' | 'PROXY_UNREACHABLE';
+  /** The host the finding is about (the PAC server, the WPAD name), for the report's grouping. */
+  host: string;
+  message: string;
+  remediation: string;
+  evidence: Record<string, string | number | boolean | null | string[]>;
 }
 
 /** What an endpoint asks to be checked beyond dns and tcp. */

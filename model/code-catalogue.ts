@@ -2,6 +2,7 @@
 // at it. Typed as a Record over every Code: a code added to model/codes.ts without an entry does not compile.
 import { ALL_CODES, type Code } from './codes.js';
 import type { CodeExplanation } from './explanations/explanation.js';
+import { HOST_EXPLANATIONS } from './explanations/host.js';
 import { NETWORK_EXPLANATIONS } from './explanations/network.js';
 import { PORT80_EXPLANATIONS } from './explanations/port80.js';
 import { RUN_EXPLANATIONS } from './explanations/run.js';
@@ -14,6 +15,7 @@ export const CODE_CATALOGUE: Readonly<Record<Code, CodeExplanation>> = {
   ...TLS_EXPLANATIONS,
   ...PORT80_EXPLANATIONS,
   ...RUN_EXPLANATIONS,
+  ...HOST_EXPLANATIONS,
 };
 
 /** The explanation of `code`, or undefined for a code this version does not know (a document from a later one). */

@@ -1,7 +1,7 @@
 // The check kinds, statuses and result codes of shared/interface.md, as types.
 // The arrays are the single source: types are derived from them so a code cannot exist in one place only.
 
-export const CHECK_KINDS = ['dns', 'tcp', 'tls', 'inspection', 'http', 'crl', 'ocsp', 'proxy', 'clock'] as const;
+export const CHECK_KINDS = ['dns', 'tcp', 'tls', 'inspection', 'http', 'crl', 'ocsp', 'proxy', 'clock', 'host'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 /**
  * What a result can be about: a built-in check kind; `spec`, a test of the user's own spec files (--specs); or
@@ -32,6 +32,7 @@ export const CRL_CODES = [
 export const OCSP_CODES = ['OCSP_OK', 'OCSP_HTTP_STATUS', 'OCSP_MALFORMED', 'OCSP_UNSUCCESSFUL', 'OCSP_TIMEOUT'] as const;
 export const PROXY_CODES = ['PROXY_OK', 'PROXY_AUTH_REQUIRED', 'PROXY_DENIED', 'PROXY_UNREACHABLE', 'PROXY_ERROR'] as const;
 export const CLOCK_CODES = ['CLOCK_OK', 'CLOCK_SKEW'] as const;
+export const HOST_CODES = ['HOST_OK', 'HOST_EXECUTION_POLICY', 'HOST_TLS12_DISABLED', 'HOST_DOTNET_TOO_OLD'] as const;
 /** A test of the user's spec files: passed, failed (an assertion or any error, with its message), or skipped by the spec. */
 export const SPEC_CODES = ['SPEC_OK', 'SPEC_FAILED', 'SPEC_SKIPPED'] as const;
 export const ANY_CODES = ['SKIPPED_PREREQUISITE', 'EXPECTED_FAILURE', 'EXPECTED_FAILURE_UNUSED'] as const;
@@ -48,7 +49,7 @@ export type ClockCode = (typeof CLOCK_CODES)[number];
 
 export const ALL_CODES = [
   ...DNS_CODES, ...TCP_CODES, ...TLS_CODES, ...INSPECTION_CODES, ...HTTP_CODES, ...CRL_CODES, ...OCSP_CODES,
-  ...PROXY_CODES, ...CLOCK_CODES, ...SPEC_CODES, ...ANY_CODES,
+  ...PROXY_CODES, ...CLOCK_CODES, ...HOST_CODES, ...SPEC_CODES, ...ANY_CODES,
 ] as const;
 export type Code = (typeof ALL_CODES)[number];
 

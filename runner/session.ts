@@ -9,13 +9,15 @@ import { POLICY_EDE_CODES } from '../probes/dns-ede.js';
 import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { probeHttp, type HttpEvidence } from '../probes/http.js';
 import type { FetchEvidence } from '../http/fetch-evidence.js';
-import { directRouter, proxyRouter, routerPerHost, type HttpRouter, type Resolution } from '../http/routes.js';
+import { directRouter, proxyRouter, type HttpRouter, type Resolution } from '../http/routes.js';
 import type { OcspEvidence } from '../probes/ocsp.js';
 import type { Probe, ProbeContext } from '../probes/probe.js';
 import { probeProxy, type ProxyEvidence } from '../probes/proxy.js';
 import { createProxyTransport, type ProxyTransport } from '../http/connect-tunnel.js';
 import { probeTunnel, type TunnelEvidence } from '../probes/tunnel.js';
-import { bypassesProxy, describeProxySource } from '../config/proxy-settings.js';
+import { describeProxySource } from '../config/proxy-settings.js';
+import type { PlannedRoute, ProxyPlan } from '../config/plan.js';
+import { RouteBook } from '../proxy/route-book.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import type { TlsEvidence } from '../probes/tls-evidence.js';
 import { ChainTrust } from '../pki/chain-trust.js';
@@ -35,7 +37,11 @@ const probeOcsp = async (...args: Parameters<typeof import('../probes/ocsp.js').
 export class ObservationSession {
   private readonly limiter: Limiter;
   private readonly dnsCache = createDnsQueryCache();
-  private readonly proxyTransport: ProxyTransport | null;
+  /** Which proxy each host:port goes through: the plan's one proxy, or the PAC's route per endpoint. */
+  private readonly routes: RouteBook;
+  /** One CONNECT transport and one port-80 router per proxy URL. */
+  private readonly proxyTransports = new Map<string, ProxyTransport>();
+  private readonly proxyRouters = new Map<string, HttpRouter>();
   /**
    * Port-80 fetches, hop by hop: through the proxy as absolute-form requests (the proxy resolves the name), or
    * direct to what this run's dns check resolved, never the OS resolver's answer.
@@ -55,25 +61,48 @@ export class ObservationSession {
     const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()) });
     this.limiter = new Limiter(plan.concurrency, { onQueued: elastic });
     this.chainTrust = new ChainTrust(plan.trust.caPems);
-    this.proxyTransport = plan.proxy ? createProxyTransport(plan.proxy.url) : null;
+    this.routes = new RouteBook(plan, signal);
     const connecting = {
       connectPort: (port: number) => this.connectPort(port),
       connectTimeoutMs: plan.timeouts.connect,
       runStep: <T>(operation: () => Promise<T>) => this.limiter.run(operation),
     };
     const direct = directRouter({ ...connecting, resolve: (host) => this.resolution(host) });
-    const proxied = plan.proxy ? proxyRouter({ ...connecting, proxyUrl: plan.proxy.url }) : null;
-    this.router = routerPerHost((host, port) => (proxied && this.viaProxy(host, port) ? proxied : direct));
+    const routerFor = (proxy: ProxyPlan | null): HttpRouter => {
+      if (!proxy) return direct;
+      let router = this.proxyRouters.get(proxy.url);
+      if (!router) this.proxyRouters.set(proxy.url, (router = proxyRouter({ ...connecting, proxyUrl: proxy.url })));
+      return router;
+    };
+    // Per hop: a redirect may lead to a host the PAC routes otherwise, or one it has not been asked about yet.
+    this.router = {
+      withConnection: async (url, signal, exchange, admit) => (await routerFor(await this.routes.proxyForUrl(url))).withConnection(url, signal, exchange, admit),
+    };
   }
 
-  /** Whether connections to host:port go through the proxy (the agent's path), or direct. */
+  /** Whether connections to host:port go through a proxy (the agent's path), or direct. */
   viaProxy(host: string, port: number): boolean {
-    return this.plan.proxy !== null && !bypassesProxy(this.plan.proxy, host, port);
+    return this.routes.proxyFor(host, port) !== null;
   }
 
-  /** A CONNECT tunnel to host:port through the proxy: the tcp check's observation when the proxy is in the way. */
+  /** The proxy connections to host:port go through (the plan's, or the PAC's for that host), or null: DIRECT. */
+  proxyFor(host: string, port: number): ProxyPlan | null {
+    return this.routes.proxyFor(host, port);
+  }
+
+  /** What --pac or --wpad decided for host:port (the PAC's answer), or null when no PAC routes the run. */
+  routeFor(host: string, port: number): PlannedRoute | null {
+    return this.routes.routeFor(host, port);
+  }
+
+  /** Every proxy the run's connections may go through, each once. */
+  proxies(): ProxyPlan[] {
+    return this.routes.proxies();
+  }
+
+  /** A CONNECT tunnel to host:port through its proxy: the tcp check's observation when a proxy is in the way. */
   tunnel(host: string, port: number): Promise<TunnelEvidence> {
-    const transport = this.requireProxy();
+    const transport = this.requireProxy(host, port);
     return this.observe(`tunnel ${host} ${port}`, probeTunnel, { host, port: this.connectPort(port), transport }, this.plan.timeouts.connect);
   }
 
@@ -99,21 +128,23 @@ export class ObservationSession {
     const mapped = this.connectPort(port);
     const common = { host, port: mapped, caPems: this.plan.trust.caPems, chainTrust: this.chainTrust, connectTimeoutMs: this.plan.timeouts.connect };
     if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probeTls, { ...common, address }, this.plan.timeouts.tls);
-    const transport = this.requireProxy();
-    const proxy = this.plan.proxy;
+    const transport = this.requireProxy(host, port);
+    const proxy = this.proxyFor(host, port);
     const via = proxy ? `${proxy.display} (from ${describeProxySource(proxy)})` : '';
     const target = { ...common, address: host, via, transport: (signal: AbortSignal) => transport(host, mapped, signal) };
     return this.observe(`tls ${host} via-proxy ${port}`, probeTls, target, this.plan.timeouts.tls);
   }
 
-  private requireProxy(): ProxyTransport {
-    if (!this.proxyTransport) throw new Error('no proxy is configured for this run');
-    return this.proxyTransport;
+  private requireProxy(host: string, port: number): ProxyTransport {
+    const proxy = this.proxyFor(host, port);
+    if (!proxy) throw new Error(`no proxy is configured for ${host}:${port} in this run`);
+    let transport = this.proxyTransports.get(proxy.url);
+    if (!transport) this.proxyTransports.set(proxy.url, (transport = createProxyTransport(proxy.url)));
+    return transport;
   }
 
-  /** The configured proxy itself (not a target through it); null when the run goes direct. */
-  proxy(): Promise<ProxyEvidence> | null {
-    const proxy = this.plan.proxy;
+  /** A proxy itself (not a target through it): `proxy`, else the plan's one proxy; null when there is none. */
+  proxy(proxy: ProxyPlan | null = this.plan.proxy): Promise<ProxyEvidence> | null {
     return proxy ? this.observe(`proxy ${proxy.url}`, probeProxy, { url: proxy.url }, this.plan.timeouts.connect) : null;
   }
 

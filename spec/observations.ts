@@ -192,7 +192,7 @@ async function describeHandshake(run: CheckRun, host: string, port: number, addr
   const verdict = judgeTls(port, evidence, await revocationsOf(run, evidence));
   let inspected: Handshake['inspection'] = null;
   if (evidence.chain.length > 0) {
-    const { assessment } = await inspection.inspectionAssessment(run, evidence);
+    const { assessment } = await inspection.inspectionAssessment(run, host, port, evidence);
     const judged = inspection.judgeInspection(port, evidence, assessment);
     inspected = {
       inspected: assessment.inspected, vendor: assessment.vendor ?? null, observedIssuer: assessment.observedIssuer, code: judged.code, message: judged.message,

@@ -7,6 +7,7 @@ import type { CheckResult, Evidence } from '../model/result.js';
 import { ObservationSession } from '../runner/session.js';
 import { CertificateRegistry } from './certificate-registry.js';
 import { endpointsOf, qualifiedResult, unfilledResult } from './subject-endpoints.js';
+import { routedResult } from './routed-result.js';
 
 /** One host as the checks see it: the union of every endpoint that names it. */
 export interface HostPlan {
@@ -51,7 +52,7 @@ export class CheckRun {
       const byUrl = subject.check === 'http' || subject.check === 'crl' || subject.check === 'ocsp';
       const owners = endpointsOf(subject, byUrl ? this.plan.endpoints : this.endpointsByHost.get(subject.host) ?? []);
       const unfilled = unfilledResult(subject, owners, this.plan.endpoints);
-      pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => qualifiedResult(result, owners));
+      pending = (unfilled !== null ? Promise.resolve(unfilled) : judge()).then((result) => routedResult(qualifiedResult(result, owners), this.observe));
       this.results.set(subject.id, pending);
       this.startedListeners.forEach((listener) => listener(subject));
       pending.then((result) => this.finishedListeners.forEach((listener) => listener(result)), () => {});

@@ -3,14 +3,13 @@
 // that declares a test per check, and the runner's order all derive from this map; the compiler holds its keys to
 // the CheckKind union of model/codes.ts, which --only and the reports read.
 import { hostname } from 'node:os';
-import { proxyEndpoint } from '../config/proxy-settings.js';
 import type { CheckKind } from '../model/codes.js';
 import type { CheckResult } from '../model/result.js';
 import type { CheckRun } from './check-run.js';
 import { dnsCheck } from './checks/dns.js';
 import { httpCheck, httpUrlsOf } from './checks/http.js';
 import { urlSubject } from './checks/port80.js';
-import { proxyCheck } from './checks/proxy.js';
+import { proxyTargetCheck, proxyTargetHost, proxyTargetId, proxyTargets } from './checks/proxy.js';
 import { addressTargets, tcpCheck, tcpPorts, type AddressTarget } from './checks/tcp.js';
 
 export interface Prober<T> {
@@ -103,17 +102,22 @@ export const PROBERS: { readonly [K in CheckKind]: () => Promise<AnyProber> } = 
     const { ocspCheck, ocspSources } = await import('./checks/ocsp.js');
     return prober({ targets: (run) => [ocspSources(run)], check: ocspCheck, id: (source) => `ocsp:${source.url}`, endpoint: (source) => urlHost('ocsp')(source.url) });
   }),
+  // Each proxy the run goes through (one, or one per PAC decision), and what --pac / --wpad found.
   proxy: now(prober({
-    targets: (run) => [run.plan.proxy ? [run.plan.proxy] : []],
-    // proxyCheck is null exactly when the run goes direct, which leaves no target.
-    check: (run) => proxyCheck(run) ?? Promise.reject(new Error('no proxy is configured for this run')),
-    id: (proxy) => `proxy:${proxy.display}`,
-    endpoint: (proxy) => proxyEndpoint(proxy.url).host,
+    targets: (run) => [proxyTargets(run)],
+    check: proxyTargetCheck,
+    id: proxyTargetId,
+    endpoint: proxyTargetHost,
   })),
   // The clock check waits for every port-80 answer of the run.
   clock: later(async () => {
     const { clockCheck } = await import('./checks/clock.js');
     return prober({ targets: () => [[null]], check: (run) => clockCheck(run), id: () => 'clock', endpoint: () => hostname() });
+  }),
+  // This machine's own prerequisites (Windows; elsewhere a skip each).
+  host: later(async () => {
+    const { hostCheck, HOST_PREREQUISITES } = await import('./checks/host.js');
+    return prober({ targets: () => [HOST_PREREQUISITES], check: (run, prerequisite) => hostCheck(run, prerequisite), id: (prerequisite) => `host:${prerequisite}`, endpoint: () => hostname() });
   }),
 };
 

@@ -20,5 +20,7 @@ export const REQUIREMENT = {
     'Microsoft: the agent uses the proxy set in its .config file (<defaultProxy> in AADConnectProvisioningAgent.exe.config); the proxy must allow CONNECT to 443 and plain requests to 80, and the connector does not support proxy authentication (407 or 502 on CONNECT means the proxy blocks it).',
   clock:
     'No firewall rule: certificate, CRL and OCSP validity are judged against this machine\'s clock, so a wrong clock fails validation Microsoft requires to succeed.',
+  host:
+    'Microsoft: the agents install on Windows Server with .NET Framework 4.7.2 or newer and TLS 1.2 enabled, and the cloud sync agent registers through PowerShell scripts, which need the execution policy Undefined or RemoteSigned at machine and user scope (cloud sync prerequisites; troubleshooting, "Agent registration fails with security error").',
   none: 'None by itself: the code says a check reached its verdict or did not run.',
 } as const;

@@ -43,7 +43,7 @@ export function crlCheck(run: CheckRun, source: RevocationSource): Promise<Check
     const assessment = await assess(run, source, evidence);
     const verdict = judgeCrl(evidence, assessment, subject.port ?? 80, run.plan.limits.crlMaxBytes);
     const final = verdict.status === 'fail' && !source.configured ? await otherPointsServe(run, source, verdict) : verdict;
-    return makeResult(subject, notingProxy(final, evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source, run.certificates.refer));
+    return makeResult(subject, notingProxy(final, evidence.fetch, run.observe.proxyFor(subject.host, subject.port ?? 80)), evidence.fetch.totalMs, crlReportEvidence(evidence, assessment, source, run.certificates.refer));
   });
 }
 

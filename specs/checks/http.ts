@@ -24,7 +24,7 @@ export function httpCheck(run: CheckRun, url: string): Promise<CheckResult> {
     const skipped = await dnsPrerequisite(run, subject);
     if (skipped) return skipped;
     const evidence = await run.observe.http(url);
-    return makeResult(subject, notingProxy(judgeHttp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, httpReportEvidence(evidence));
+    return makeResult(subject, notingProxy(judgeHttp(evidence, subject.port ?? 80), evidence.fetch, run.observe.proxyFor(subject.host, subject.port ?? 80)), evidence.fetch.totalMs, httpReportEvidence(evidence));
   });
 }
 

@@ -43,7 +43,7 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
     if (tls.status === 'skip') return skippedFor(subject, tls);
     const evidence = await run.observe.tls(target.host.host, target.address, target.port);
     if (evidence.chain.length === 0) return skippedFor(subject, tls);
-    const { completion, assessment } = await inspectionAssessment(run, evidence);
+    const { completion, assessment } = await inspectionAssessment(run, target.host.host, target.port, evidence);
     return makeResult(subject, judgeInspection(target.port, evidence, assessment), 0, { ...inspectionEvidence(evidence, assessment, run.certificates.refer), expectedIssuers: run.plan.trust.expectedIssuers, ...completionEvidence(completion, run.certificates.refer) });
   });
 }
@@ -52,9 +52,9 @@ export function inspectionCheck(run: CheckRun, target: AddressTarget): Promise<C
  * Where a presented chain anchors, as the inspection check judges it (also what a user's spec sees): a chain missing
  * its intermediate is assessed as the agent's Windows completes it, from the AIA URL.
  */
-export async function inspectionAssessment(run: CheckRun, evidence: TlsEvidence): Promise<{ completion: ChainCompletion | null; assessment: InspectionAssessment }> {
+export async function inspectionAssessment(run: CheckRun, host: string, port: number, evidence: TlsEvidence): Promise<{ completion: ChainCompletion | null; assessment: InspectionAssessment }> {
   const completion = await chainCompletion(run, evidence);
-  const assessment = await namedByProxy(run, evidence, assessCompleted(completion, runTrustAnchors(run), () => assessObservedOnce(run, evidence)));
+  const assessment = await namedByProxy(run, host, port, evidence, assessCompleted(completion, runTrustAnchors(run), () => assessObservedOnce(run, evidence)));
   return { completion, assessment };
 }
 
@@ -62,8 +62,8 @@ export async function inspectionAssessment(run: CheckRun, evidence: TlsEvidence)
  * An inspected chain behind a proxy whose CA names no product: the proxy re-signed it, and its own Server or Via
  * header may say what it is (Squid ssl-bump's CA is whatever its administrator called it).
  */
-async function namedByProxy(run: CheckRun, evidence: TlsEvidence, assessment: InspectionAssessment): Promise<InspectionAssessment> {
-  const proxyObservation = run.observe.proxy();
+async function namedByProxy(run: CheckRun, host: string, port: number, evidence: TlsEvidence, assessment: InspectionAssessment): Promise<InspectionAssessment> {
+  const proxyObservation = run.observe.proxy(run.observe.proxyFor(host, port));
   if (!assessment.inspected || assessment.vendor !== 'unknown' || evidence.via === null || !proxyObservation) return assessment;
   const proxy = await proxyObservation;
   const vendor = vendorFromProxyIdentity([proxy.server, proxy.via]);

@@ -41,7 +41,7 @@ export function ocspCheck(run: CheckRun, source: RevocationSource): Promise<Chec
         : 'no live certificate names this responder, and an OCSP request asks about one certificate (TLS endpoints whose chains name it let the tool ask)');
     }
     const evidence = await run.observe.ocsp(source.url, link.certificate, link.issuer);
-    return makeResult(subject, notingProxy(judgeOcsp(evidence, subject.port ?? 80), evidence.fetch, run.plan.proxy), evidence.fetch.totalMs, ocspReportEvidence(evidence, source, run.certificates.refer));
+    return makeResult(subject, notingProxy(judgeOcsp(evidence, subject.port ?? 80), evidence.fetch, run.observe.proxyFor(subject.host, subject.port ?? 80)), evidence.fetch.totalMs, ocspReportEvidence(evidence, source, run.certificates.refer));
   });
 }
 

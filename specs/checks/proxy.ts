@@ -1,16 +1,45 @@
 // proxy: the configured proxy itself is reachable and speaks HTTP. What it does for each target (407, 403,
 // a re-signed chain) is reported on that target's own checks.
-import type { ProxyPlan } from '../../config/plan.js';
+import type { ProxyPlan, RoutingFinding } from '../../config/plan.js';
 import { describeProxySource, proxyEndpoint } from '../../config/proxy-settings.js';
 import type { CheckResult } from '../../model/result.js';
 import type { ProxyEvidence } from '../../probes/proxy.js';
 import { makeResult, type CheckRun, type ResultSubject, type Verdict } from '../check-run.js';
 
 
-/** The proxy check of the run, or null when it goes direct. */
-export function proxyCheck(run: CheckRun): Promise<CheckResult> | null {
-  const proxy = run.plan.proxy;
-  const observation = run.observe.proxy();
+/** What the proxy kind checks: each proxy the run goes through, and what --pac / --wpad found on the way. */
+export type ProxyTarget = { kind: 'proxy'; proxy: ProxyPlan } | { kind: 'finding'; finding: RoutingFinding };
+
+export function proxyTargets(run: CheckRun): ProxyTarget[] {
+  const findings = [...(run.plan.proxyFindings ?? []), ...(run.plan.proxyRouting?.findings ?? [])];
+  return [
+    ...findings.map((finding): ProxyTarget => ({ kind: 'finding', finding })),
+    ...run.observe.proxies().map((proxy): ProxyTarget => ({ kind: 'proxy', proxy })),
+  ];
+}
+
+export function proxyTargetId(target: ProxyTarget): string {
+  return target.kind === 'proxy' ? `proxy:${target.proxy.display}` : target.finding.id;
+}
+
+export function proxyTargetHost(target: ProxyTarget): string {
+  return target.kind === 'proxy' ? proxyEndpoint(target.proxy.url).host : target.finding.host;
+}
+
+export function proxyTargetCheck(run: CheckRun, target: ProxyTarget): Promise<CheckResult> {
+  if (target.kind === 'finding') return routingFindingCheck(run, target.finding);
+  return proxyCheck(run, target.proxy) ?? Promise.reject(new Error('no proxy is configured for this run'));
+}
+
+/** A finding of proxy discovery (a PAC that failed, what WPAD found), made before the first probe. */
+function routingFindingCheck(run: CheckRun, finding: RoutingFinding): Promise<CheckResult> {
+  const subject: ResultSubject = { id: finding.id, check: 'proxy', host: finding.host, address: null, port: null, url: null };
+  return run.once(subject, async () => makeResult(subject, { status: finding.status, code: finding.code, message: finding.message, remediation: finding.remediation }, 0, { ...finding.evidence }));
+}
+
+/** The proxy check of `proxy` (default: the plan's one proxy), or null when there is none. */
+export function proxyCheck(run: CheckRun, proxy: ProxyPlan | null = run.plan.proxy): Promise<CheckResult> | null {
+  const observation = run.observe.proxy(proxy);
   if (!proxy || !observation) return null;
   const { host, port } = proxyEndpoint(proxy.url);
   const subject: ResultSubject = { id: `proxy:${proxy.display}`, check: 'proxy', host, address: null, port, url: proxy.display };

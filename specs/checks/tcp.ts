@@ -64,10 +64,11 @@ export async function addressTargets(run: CheckRun, host: HostPlan, ports: reado
 export function tcpCheck(run: CheckRun, target: AddressTarget): Promise<CheckResult> {
   const subject = target.subject('tcp');
   return run.once(subject, async () => {
-    if (target.route === 'proxy' && run.plan.proxy) {
+    const proxy = target.route === 'proxy' ? run.observe.proxyFor(target.host.host, target.port) : null;
+    if (proxy) {
       const tunnel = await run.observe.tunnel(target.host.host, target.port);
-      return makeResult(subject, judgeTunnel(target.host.host, target.port, tunnel, run.plan.proxy), tunnel.connectMs ?? 0, {
-        ...tunnel, refusal: tunnel.refusal ? { ...tunnel.refusal } : null, proxy: run.plan.proxy.display, proxySource: run.plan.proxy.source,
+      return makeResult(subject, judgeTunnel(target.host.host, target.port, tunnel, proxy), tunnel.connectMs ?? 0, {
+        ...tunnel, refusal: tunnel.refusal ? { ...tunnel.refusal } : null, proxy: proxy.display, proxySource: proxy.source,
       });
     }
     if (target.address === null) return skippedFor(subject, target.excluded ?? await dnsCheck(run, target.host));
