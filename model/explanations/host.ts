@@ -14,7 +14,7 @@ export const HOST_EXPLANATIONS: Readonly<Record<HostCode, CodeExplanation>> = {
     requirement: REQUIREMENT.host,
   },
   HOST_EXECUTION_POLICY: {
-    title: 'the PowerShell execution policy blocks the registration scripts',
+    title: 'PowerShell policy blocks the agent scripts',
     meaning: 'The PowerShell execution policy at machine or user scope is neither Undefined nor RemoteSigned. The cloud sync agent runs PowerShell registration scripts during installation; Microsoft names Unrestricted as a cause of "Agent registration fails with security error".',
     causes: ['a hardening baseline or Group Policy set the policy', 'an administrator set Unrestricted or AllSigned'],
     change: 'Set the machine and user policies to RemoteSigned or Undefined (Set-ExecutionPolicy RemoteSigned -Scope LocalMachine, and -Scope CurrentUser for the installing account); a Group Policy setting overrides both.',
