@@ -10,7 +10,7 @@ import type { ObservedCertificate } from './certificates.js';
 import { ChainTrust } from './chain-trust.js';
 import { classifyConnectError, openConnection } from './connect.js';
 import { MAX_CHAIN_DEPTH } from './inspection.js';
-import { describeError, elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { describeError, elapsedSince, releaseDeadline, stepDeadline, type ProbeContext } from './probe.js';
 import { HandshakeTimeout, handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
 
 export type { HandshakeFailureCode } from './tls-failures.js';
@@ -128,21 +128,26 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
   const started = performance.now();
   const transport = target.transport ?? ((signal: AbortSignal) => openConnection(target.address, target.port, signal));
   let socket: net.Socket;
+  const connectDeadline = stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs);
   try {
-    socket = await transport(stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs));
+    socket = await transport(connectDeadline);
   } catch (error) {
     return { outcome: 'transport-failed', failure: transportFailureOf(error) };
+  } finally {
+    releaseDeadline(connectDeadline);
   }
   const connectMs = elapsedSince(started);
   // The TLS socket reports what goes wrong from here on; the raw socket must not crash the process meanwhile.
   socket.on('error', () => {});
   const handshakeStarted = performance.now();
+  const handshakeDeadline = stepDeadline(ctx);
   try {
-    const session = await handshake(socket, target, secureContextFor(mode), stepDeadline(ctx));
+    const session = await handshake(socket, target, secureContextFor(mode), handshakeDeadline);
     return { outcome: 'established', connectMs, handshakeMs: elapsedSince(handshakeStarted), session };
   } catch (error) {
     return { outcome: 'handshake-failed', connectMs, handshakeMs: elapsedSince(handshakeStarted), failure: handshakeFailureOf(error) };
   } finally {
+    releaseDeadline(handshakeDeadline);
     // Already closed with the TLS socket, unless tls.connect itself threw.
     socket.destroy();
   }
