@@ -1,7 +1,6 @@
 // The dns probe: follows a name's whole CNAME chain itself, for A and AAAA, asking again wherever an answer
 // stops (as it must against an authoritative-only server), and records every hop, TTL and domain suffix, and every
 // Extended DNS Error a resolver sent with its answers.
-import { getDomain } from 'tldts';
 import type { ResolverAddress } from '../config/plan.js';
 import type { DnsCode } from '../model/codes.js';
 import type { ExtendedDnsError } from './dns-ede.js';
@@ -82,13 +81,14 @@ export async function probeDns(target: DnsTarget, ctx: ProbeContext): Promise<Dn
   const started = performance.now();
   const name = normalizeName(target.name);
   const [v4, v6] = await Promise.all([walkChain(name, 'A', target, ctx), walkChain(name, 'AAAA', target, ctx)]);
+  const { getDomain } = await publicSuffixList();
   const chain = mergeChains(v4.hops, v6.hops);
   const addresses = [...v4.addresses, ...v6.addresses];
   return {
     name,
     chain,
     addresses,
-    suffixes: suffixesOf([name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
+    suffixes: suffixesOf(getDomain, [name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
     resolvers: [...new Set([...v4.resolvers, ...v6.resolvers])],
     ede: uniqueExtendedErrors([...v4.ede, ...v6.ede]),
     withoutEdns: [...new Set([...v4.withoutEdns, ...v6.withoutEdns])],
@@ -277,7 +277,16 @@ function mergeChains(v4: DnsHop[], v6: DnsHop[]): DnsHop[] {
   return [...v4, ...v6.filter((hop) => !seen.has(key(hop)))];
 }
 
+/**
+ * tldts, loaded once the first answers are in rather than before the first query: its public suffix list is a
+ * tenth of a second of start-up.
+ */
+let tldts: Promise<typeof import('tldts')> | undefined;
+function publicSuffixList(): Promise<typeof import('tldts')> {
+  return (tldts ??= import('tldts'));
+}
+
 /** The registrable domain (public suffix list, private section included: cloudapp.azure.com, trafficmanager.net). */
-export function suffixesOf(names: readonly string[]): string[] {
+function suffixesOf(getDomain: typeof import('tldts').getDomain, names: readonly string[]): string[] {
   return [...new Set(names.map((name) => getDomain(name, { allowPrivateDomains: true }) ?? name))];
 }
