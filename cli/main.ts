@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // The preflight command line: parse, plan, run the specs, write the reports, exit with the contract's code.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
 import { EXIT_INTERNAL, executeRun } from './execute.js';
 import { allowListOptions, mergeOptions, runOptions, toMergeOptions, toRunOptions } from './run-options.js';
+import { fastRunOptions } from './fast-args.js';
 import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
 
 const EXIT_USAGE = 2;
@@ -30,6 +29,10 @@ function bindDashValues(argv: readonly string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The common `run` line without loading yargs (cli/fast-args.ts); anything else is yargs' to read.
+  const fast = fastRunOptions(argv);
+  if (fast !== null) return executeRun(fast);
+  const { default: yargs } = await import('yargs');
   let exitCode = 0;
   const setExit = (code: number) => {
     exitCode = code;
@@ -118,7 +121,8 @@ export function reportFatal(error: unknown): number {
 
 tolerateClosedReaders();
 // Not process.exit() at once: a report still in the pipe to a slow reader would be cut off.
-main(hideBin(process.argv)).then(
+// As yargs' hideBin: the arguments after node and the script.
+main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (error: unknown) => exitWhenFlushed(reportFatal(error)),
 );

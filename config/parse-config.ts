@@ -1,12 +1,10 @@
 // Config text: YAML (JSON is YAML too), validated by config/schema.json, errors pointed at a line. The one
 // place that knows the file's syntax; config/load.ts turns what it returns into a plan.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from './errors.js';
 import type { Expectation, IpFamily, Limits, Timeouts } from './plan.js';
-import { packageRoot } from './profiles.js';
+import { configValidator } from './schema-validator.js';
 
 /** A config file or profile as config/schema.json admits it. */
 export interface ConfigFile {
@@ -48,20 +46,6 @@ export type Path = readonly (string | number)[];
 /** Throws a UsageError naming the file, the line of the value at `path` (or of `key` in the mapping there) and the path. */
 export type Locate = (path: Path, reason: string, key?: string) => never;
 
-
-let validator: ValidateFunction<ConfigFile> | undefined;
-
-function configValidator(): ValidateFunction<ConfigFile> {
-  if (validator === undefined) {
-    // verbose: errors carry their schema, whose errorMessage (an annotation only) is the line a person sees.
-    // allErrors: an unknown key (often a typo) is the better message even when another rule failed first.
-    const ajv = new Ajv({ verbose: true, allErrors: true });
-    ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-    const schema = JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as AnySchemaObject;
-    validator = ajv.compile<ConfigFile>(schema);
-  }
-  return validator;
-}
 
 export function parseConfig(text: string, label: string): { file: ConfigFile; at: Locate } {
   const lineCounter = new LineCounter();

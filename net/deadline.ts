@@ -31,11 +31,26 @@ export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSi
   timer.unref();
   const siblings = parent ? childrenOf(parent) : null;
   siblings?.add(controller);
-  controller.signal.addEventListener('abort', () => {
+  const release = (): void => {
     clearTimeout(timer);
     siblings?.delete(controller);
-  }, { once: true });
+  };
+  controller.signal.addEventListener('abort', release, { once: true });
+  releases.set(controller.signal, release);
   return controller.signal;
+}
+
+/** How to end each deadline early, for a step that finished before it. */
+const releases = new WeakMap<AbortSignal, () => void>();
+
+/**
+ * The step `signal` (from deadlineSignal) bounded has finished: its timer is cleared and its parent lets go of it.
+ * Without this the timer would still fire at the deadline, seconds later, building an abort reason for a step long
+ * done and keeping the step's listeners (its socket's closures) alive until then: at 2,000 endpoints 10,000 timers,
+ * 0.3 s of CPU and a good part of the peak memory.
+ */
+export function releaseDeadline(signal: AbortSignal): void {
+  releases.get(signal)?.();
 }
 
 /**

@@ -1,13 +1,14 @@
 // The dns probe: follows a name's whole CNAME chain itself, for A and AAAA, asking again wherever an answer
 // stops (as it must against an authoritative-only server), and records every hop, TTL and domain suffix, and every
 // Extended DNS Error a resolver sent with its answers.
-import { getDomain } from 'tldts';
 import type { ResolverAddress } from '../config/plan.js';
 import type { DnsCode } from '../model/codes.js';
 import type { ExtendedDnsError } from './dns-ede.js';
 import { exchange, formatResolver, normalizeName, type QueryError, type QueryOutcome, type QueryType, type UnreachableCause } from './dns-wire.js';
-import { Limiter } from './limiter.js';
-import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import type { DnsQueryCache } from './dns-query-cache.js';
+import { elapsedSince, releaseDeadline, stepDeadline, type ProbeContext } from './probe.js';
+
+export { createDnsQueryCache, DnsQueryCache, QUERIES_IN_FLIGHT_PER_RESOLVER, QUERY_PACING_MS, QUERY_SOCKETS_PER_RESOLVER } from './dns-query-cache.js';
 
 /** Answers that mean "blocked by DNS policy" whatever the config says. */
 export const ALWAYS_SINKHOLES: readonly string[] = ['0.0.0.0', '::'];
@@ -76,54 +77,18 @@ export interface DnsTarget {
   cache: DnsQueryCache;
 }
 
-/**
- * Queries sent to one resolver within QUERY_PACING_MS and not yet answered. A burst of hundreds of datagrams
- * overflows a resolver's receive buffer (the bench saw hundreds dropped with 512 in flight), and every drop costs a
- * retransmission half a deadline later. What fills that buffer is the send rate: a query still unanswered after
- * QUERY_PACING_MS is waiting in the network or the resolver's queue is drained at our pace, so it stops counting
- * and the next goes out. On loopback answers come sooner and this is a cap of 128 outstanding, as it always was;
- * across a 200 ms link it lets 128 queries out per 10 ms instead of per RTT.
- */
-export const QUERIES_IN_FLIGHT_PER_RESOLVER = 128;
-export const QUERY_PACING_MS = 10;
-/** Queries awaiting an answer from one resolver, however old: each holds a socket (a file descriptor). */
-export const QUERY_SOCKETS_PER_RESOLVER = 2_048;
-
-/** Shared across a run: each (name, type) is asked once, and each resolver gets a bounded number at a time. */
-export class DnsQueryCache {
-  readonly outcomes = new Map<string, Promise<QueryOutcome>>();
-  /** Resolvers ("host:port") that refused EDNS with FORMERR or NOTIMP: asked without it for the rest of the run. */
-  readonly withoutEdns = new Set<string>();
-  private readonly limiters = new Map<string, { run<T>(operation: () => Promise<T>): Promise<T> }>();
-
-  limiterFor(resolver: ResolverAddress): { run<T>(operation: () => Promise<T>): Promise<T> } {
-    const key = formatResolver(resolver);
-    let limiter = this.limiters.get(key);
-    if (!limiter) {
-      const sockets = new Limiter(QUERY_SOCKETS_PER_RESOLVER);
-      const pacing = new Limiter(QUERIES_IN_FLIGHT_PER_RESOLVER, { releaseAfterMs: QUERY_PACING_MS });
-      limiter = { run: (operation) => sockets.run(() => pacing.run(operation)) };
-      this.limiters.set(key, limiter);
-    }
-    return limiter;
-  }
-}
-
-export function createDnsQueryCache(): DnsQueryCache {
-  return new DnsQueryCache();
-}
-
 export async function probeDns(target: DnsTarget, ctx: ProbeContext): Promise<DnsEvidence> {
   const started = performance.now();
   const name = normalizeName(target.name);
   const [v4, v6] = await Promise.all([walkChain(name, 'A', target, ctx), walkChain(name, 'AAAA', target, ctx)]);
+  const { getDomain } = await publicSuffixList();
   const chain = mergeChains(v4.hops, v6.hops);
   const addresses = [...v4.addresses, ...v6.addresses];
   return {
     name,
     chain,
     addresses,
-    suffixes: suffixesOf([name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
+    suffixes: suffixesOf(getDomain, [name, ...chain.map((hop) => hop.name), ...chain.filter((hop) => hop.type === 'CNAME').map((hop) => hop.value)]),
     resolvers: [...new Set([...v4.resolvers, ...v6.resolvers])],
     ede: uniqueExtendedErrors([...v4.ede, ...v6.ede]),
     withoutEdns: [...new Set([...v4.withoutEdns, ...v6.withoutEdns])],
@@ -199,10 +164,41 @@ async function walkChain(start: string, type: QueryType, target: DnsTarget, ctx:
       for (const record of records) hops.push({ name: current, type, value: record.value, ttl: record.ttl });
       return { hops, addresses: records.map((record) => record.value), resolvers, ede, withoutEdns, failure: null };
     }
-    // The answer stopped at a CNAME target without its addresses: ask for the target itself.
-    if (current !== asked) continue;
+    // The answer stopped at a CNAME target without its addresses: ask for the target itself, unless the resolver
+    // is known to have followed the chain to its end, so that the answer already says the target has none.
+    if (current !== asked && !(await chasedToTheEnd(asked, current, type, outcome, target))) continue;
     return fail('DNS_NODATA', `${current} exists but has no ${type} record`, outcome.resolver);
   }
+}
+
+/**
+ * Whether `outcome`, a NOERROR answer for `asked` whose CNAMEs lead to `end` with no `type` record there, already
+ * means that `end` has none. It does when the same resolver's answer to the other family's question for `asked`
+ * (asked at the same time, never sent for this) followed the same CNAMEs to `end` and holds that family's records
+ * of `end`: the resolver chases this chain to its end, where an authoritative-style server would have stopped at a
+ * CNAME, and `end` is no CNAME. Asking `end` again would cost a query and a round trip for every CNAME'd name that
+ * has only IPv4 (or only IPv6) addresses.
+ */
+async function chasedToTheEnd(asked: string, end: string, type: QueryType, outcome: QueryOutcome, target: DnsTarget): Promise<boolean> {
+  if (outcome.kind !== 'answer' || outcome.rcode !== 'NOERROR') return false;
+  const otherType: QueryType = type === 'A' ? 'AAAA' : 'A';
+  const pending = target.cache.outcomes.get(`${otherType} ${asked}`);
+  if (pending === undefined) return false;
+  const other = await pending;
+  if (other.kind !== 'answer' || other.rcode !== 'NOERROR' || other.resolver !== outcome.resolver) return false;
+  if (!other.answers.some((record) => record.type === otherType && record.name === end)) return false;
+  const path = cnamePath(outcome, asked);
+  const otherPath = cnamePath(other, asked);
+  return path.at(-1) === end && path.length === otherPath.length && path.every((name, i) => otherPath[i] === name);
+}
+
+/** The names an answer's CNAMEs lead through from `start`, `start` first (a loop or an over-long chain ends it). */
+function cnamePath(outcome: QueryOutcome, start: string): string[] {
+  const path = [start];
+  for (let next = cnameOf(outcome, start); next && path.length <= MAX_CNAME_HOPS + 1 && !path.includes(next.value); next = cnameOf(outcome, next.value)) {
+    path.push(next.value);
+  }
+  return path;
 }
 
 function cnameOf(outcome: QueryOutcome, name: string) {
@@ -244,7 +240,10 @@ async function askInTurn(name: string, type: QueryType, resolvers: readonly Reso
 async function askOne(resolver: ResolverAddress, name: string, type: QueryType, cache: DnsQueryCache, ctx: ProbeContext): Promise<QueryOutcome> {
   const key = formatResolver(resolver);
   // The deadline starts when the query is sent, not while it waits for its turn.
-  const ask = (edns: boolean) => cache.limiterFor(resolver).run(() => exchange(resolver, name, type, stepDeadline(ctx), ctx.stepTimeoutMs / 2, edns));
+  const ask = (edns: boolean) => cache.limiterFor(resolver).run(() => {
+    const deadline = stepDeadline(ctx);
+    return exchange(resolver, name, type, deadline, ctx.stepTimeoutMs / 2, edns).finally(() => releaseDeadline(deadline));
+  });
   if (cache.withoutEdns.has(key)) return ask(false);
   const outcome = await ask(true);
   if (outcome.kind !== 'error' || !['FORMERR', 'NOTIMP', 'BADVERS'].includes(outcome.rcode ?? '')) return outcome;
@@ -278,7 +277,16 @@ function mergeChains(v4: DnsHop[], v6: DnsHop[]): DnsHop[] {
   return [...v4, ...v6.filter((hop) => !seen.has(key(hop)))];
 }
 
+/**
+ * tldts, loaded once the first answers are in rather than before the first query: its public suffix list is a
+ * tenth of a second of start-up.
+ */
+let tldts: Promise<typeof import('tldts')> | undefined;
+function publicSuffixList(): Promise<typeof import('tldts')> {
+  return (tldts ??= import('tldts'));
+}
+
 /** The registrable domain (public suffix list, private section included: cloudapp.azure.com, trafficmanager.net). */
-export function suffixesOf(names: readonly string[]): string[] {
+function suffixesOf(getDomain: typeof import('tldts').getDomain, names: readonly string[]): string[] {
   return [...new Set(names.map((name) => getDomain(name, { allowPrivateDomains: true }) ?? name))];
 }

@@ -9,5 +9,5 @@ export type ProbeContext = StepContext;
 export type Probe<Target, Evidence> = (target: Target, ctx: ProbeContext) => Promise<Evidence>;
 
 /** What probes build on, handed on from where it lives (net/deadline.ts, model/evidence-text.ts). */
-export { deadlineSignal, elapsedSince, stepDeadline } from '../net/deadline.js';
+export { deadlineSignal, elapsedSince, releaseDeadline, stepDeadline } from '../net/deadline.js';
 export { describeError } from '../model/evidence-text.js';

@@ -1,6 +1,6 @@
 // The tcp probe: does a TCP connection to one address and port open, and stay open for a moment?
-import { classifyConnectError, openConnection, type ConnectFailureCode } from './connect.js';
-import { elapsedSince, stepDeadline, type ProbeContext } from './probe.js';
+import { classifyConnectError, openConnection, type ConnectFailureCode } from '../net/connect.js';
+import { elapsedSince, releaseDeadline, stepDeadline, type ProbeContext } from './probe.js';
 import { LOCAL_ROUTE_ERRNOS, lookUpRoute } from './route.js';
 
 /**
@@ -38,8 +38,9 @@ export interface TcpFailure {
 export async function probeTcp(target: TcpTarget, ctx: ProbeContext): Promise<TcpEvidence> {
   const started = performance.now();
   const base = { address: target.address, port: target.port };
+  const deadline = stepDeadline(ctx);
   try {
-    const socket = await openConnection(target.address, target.port, stepDeadline(ctx));
+    const socket = await openConnection(target.address, target.port, deadline).finally(() => releaseDeadline(deadline));
     const connectMs = elapsedSince(started);
     const reset = await watchForReset(socket);
     socket.destroy();
@@ -48,8 +49,17 @@ export async function probeTcp(target: TcpTarget, ctx: ProbeContext): Promise<Tc
     const failure = classifyConnectError(error, false);
     // Only these errors can mean "no route here"; the route lookup tells it from an unreachable sent back.
     const noRouteHere = failure.errno !== null && LOCAL_ROUTE_ERRNOS.has(failure.errno)
-      && (await lookUpRoute(target.address, target.port, stepDeadline(ctx))).noRoute;
+      && (await lookUpRouteWithin(target, ctx)).noRoute;
     return { ...base, connectMs: null, failure: { code: failure.code, detail: failure.message, errno: failure.errno, noRouteHere } };
+  }
+}
+
+async function lookUpRouteWithin(target: TcpTarget, ctx: ProbeContext): ReturnType<typeof lookUpRoute> {
+  const deadline = stepDeadline(ctx);
+  try {
+    return await lookUpRoute(target.address, target.port, deadline);
+  } finally {
+    releaseDeadline(deadline);
   }
 }
 

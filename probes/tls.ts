@@ -4,7 +4,7 @@
 import type net from 'node:net';
 import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
 import { classifyConnectError, openConnection } from '../net/connect.js';
-import { elapsedSince, stepDeadline, type Probe, type ProbeContext } from './probe.js';
+import { elapsedSince, releaseDeadline, stepDeadline, type Probe, type ProbeContext } from './probe.js';
 import type { TlsEvidence, TlsTarget } from './tls-evidence.js';
 import { handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
 import { handshake, type Mode, type Session } from './tls-handshake.js';
@@ -39,21 +39,26 @@ async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promis
   const started = performance.now();
   const transport = target.transport ?? ((signal: AbortSignal) => openConnection(target.address, target.port, signal));
   let socket: net.Socket;
+  const connectDeadline = stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs);
   try {
-    socket = await transport(stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs));
+    socket = await transport(connectDeadline);
   } catch (error) {
     return { outcome: 'transport-failed', failure: transportFailureOf(error) };
+  } finally {
+    releaseDeadline(connectDeadline);
   }
   const connectMs = elapsedSince(started);
   // The TLS socket reports what goes wrong from here on; the raw socket must not crash the process meanwhile.
   socket.on('error', () => {});
   const handshakeStarted = performance.now();
+  const handshakeDeadline = stepDeadline(ctx);
   try {
-    const session = await handshake(socket, target, mode, stepDeadline(ctx));
+    const session = await handshake(socket, target, mode, handshakeDeadline);
     return { outcome: 'established', connectMs, handshakeMs: elapsedSince(handshakeStarted), session };
   } catch (error) {
     return { outcome: 'handshake-failed', connectMs, handshakeMs: elapsedSince(handshakeStarted), failure: handshakeFailureOf(error) };
   } finally {
+    releaseDeadline(handshakeDeadline);
     // Already closed with the TLS socket, unless tls.connect itself threw.
     socket.destroy();
   }

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import { isIP, isIPv4 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { RunPlan } from '../config/plan.js';
-import { openConnection } from '../probes/connect.js';
+import { openConnection } from '../net/connect.js';
 import { createDnsQueryCache, isSinkhole, probeDns } from '../probes/dns.js';
 import { hostsPinFor, readHostsFile, type HostsFile } from '../probes/hosts-file.js';
 import { deadlineSignal } from '../probes/probe.js';

@@ -20,7 +20,7 @@ import type { PlannedRoute, ProxyPlan } from '../config/plan.js';
 import { RouteBook } from '../proxy/route-book.js';
 import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
 import type { TlsEvidence } from '../probes/tls-evidence.js';
-import { ChainTrust } from '../pki/chain-trust.js';
+import type { ChainTrust } from '../pki/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
 import { elasticLimit, socketBudget } from '../probes/elastic-limit.js';
 import { RunMemo } from './run-memo.js';
@@ -51,8 +51,12 @@ export class ObservationSession {
   private hosts: Promise<HostsFile | null> | undefined;
   /** Every fetch of the run, for the clock check's Date headers; null for one that crashed. */
   private readonly fetches: Array<Promise<FetchEvidence | null>> = [];
-  /** Trust and host name verdicts on presented chains: each distinct chain verified once, whatever presented it. */
-  readonly chainTrust: ChainTrust;
+  /**
+   * Trust and host name verdicts on presented chains: each distinct chain verified once, whatever presented it.
+   * Built on the first handshake: it loads the PKI code (@peculiar/x509, a third of a second of CPU), which the
+   * run's first DNS query must not wait for.
+   */
+  private chainTrustBuilt: Promise<ChainTrust> | undefined;
   /** What checks derive from observations (CRL signatures, chain links, revocations), once per run. */
   readonly derived = new RunMemo();
 
@@ -60,7 +64,6 @@ export class ObservationSession {
     // A cap set by the user is a hard one; the default grows while operations only wait on the network.
     const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()) });
     this.limiter = new Limiter(plan.concurrency, { onQueued: elastic });
-    this.chainTrust = new ChainTrust(plan.trust.caPems);
     this.routes = new RouteBook(plan, signal);
     const connecting = {
       connectPort: (port: number) => this.connectPort(port),
@@ -126,13 +129,19 @@ export class ObservationSession {
    */
   tls(host: string, address: string | null, port: number): Promise<TlsEvidence> {
     const mapped = this.connectPort(port);
-    const common = { host, port: mapped, caPems: this.plan.trust.caPems, chainTrust: this.chainTrust, connectTimeoutMs: this.plan.timeouts.connect };
-    if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probeTls, { ...common, address }, this.plan.timeouts.tls);
+    const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
+    const probe = async (target: Parameters<typeof probeTls>[0], ctx: ProbeContext) => probeTls({ ...target, chainTrust: await this.chainTrust() }, ctx);
+    if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probe, { ...common, address }, this.plan.timeouts.tls);
     const transport = this.requireProxy(host, port);
     const proxy = this.proxyFor(host, port);
     const via = proxy ? `${proxy.display} (from ${describeProxySource(proxy)})` : '';
     const target = { ...common, address: host, via, transport: (signal: AbortSignal) => transport(host, mapped, signal) };
-    return this.observe(`tls ${host} via-proxy ${port}`, probeTls, target, this.plan.timeouts.tls);
+    return this.observe(`tls ${host} via-proxy ${port}`, probe, target, this.plan.timeouts.tls);
+  }
+
+  /** The run's one ChainTrust, built on first use. */
+  chainTrust(): Promise<ChainTrust> {
+    return (this.chainTrustBuilt ??= import('../pki/chain-trust.js').then(({ ChainTrust }) => new ChainTrust(this.plan.trust.caPems)));
   }
 
   private requireProxy(host: string, port: number): ProxyTransport {

@@ -81,6 +81,20 @@ describe('dns probe and verdict', () => {
     expect(verdict.code).toBe('DNS_OK');
   });
 
+  it('takes a recursive answer that carried the whole chain at its word: an IPv4-only CNAME target is not asked for AAAA again', async () => {
+    const before = server.queries.length;
+    const { evidence, verdict } = await verdictFor('chained.lab.test');
+    expect(server.queries.slice(before).map((q) => `${q.type} ${q.name}`).sort()).toEqual(['A chained.lab.test', 'AAAA chained.lab.test']);
+    expect(evidence.addresses).toEqual(['127.0.1.2']);
+    expect(verdict.message).toBe('chained.lab.test resolves through 2 CNAME hops to 127.0.1.2');
+  });
+
+  it('still asks the CNAME target for AAAA when the answers stopped at a CNAME (authoritative-style)', async () => {
+    const before = server.queries.length;
+    await verdictFor('partial.lab.test');
+    expect(server.queries.slice(before).map((q) => `${q.type} ${q.name}`)).toEqual(expect.arrayContaining(['AAAA hop1.lab.test', 'AAAA hop2.lab.test']));
+  });
+
   it('detects a CNAME loop: DNS_CNAME_LOOP', async () => {
     const { verdict } = await verdictFor('loop.lab.test');
     expect(verdict).toMatchObject({ status: 'fail', code: 'DNS_CNAME_LOOP' });
