@@ -155,6 +155,7 @@ describe('run --baseline', () => {
       expect(run.code).toBe(1);
       // The run's page: the comparison right under the verdict, the regression first in it.
       const html = readFileSync(path.join(work, 'against.html'), 'utf8');
+      expect(html).toContain('<p class="headline">Fails: 1 regression since the baseline (--fail-on regression)</p>');
       const order = ['class="verdict', 'id="comparison"', 'id="regressions"', `<span class="target">${FLAKY_TCP}</span>`, 'id="compared-stillFailing"', 'id="failures"', 'id="endpoints"'].map((marker) => html.indexOf(marker));
       expect(order.every((index) => index >= 0)).toBe(true);
       expect(order).toEqual([...order].sort((a, b) => a - b));

@@ -106,6 +106,18 @@ describe('run --baseline --html', () => {
     expect(page).toContain('<p class="counts-line">1 regression, 0 fixed, 0 still failing, 0 new, 0 gone, 0 no longer tested</p>');
   });
 
+  it('--fail-on regression: the verdict is judged against the baseline, as the exit code is', () => {
+    const baseline = runDocument([tcp('a.test', 'pass', 'TCP_OK'), refused('b.test')]);
+    const broken = [refused('a.test'), refused('b.test')];
+    const regressed = renderHtml({ ...runDocument(broken), comparison: compareRuns(baseline, broken) }, { failOn: ['regression'] });
+    expect(regressed).toContain('<p class="headline">Fails: 1 regression since the baseline (--fail-on regression)</p>');
+    const same = [tcp('a.test', 'pass', 'TCP_OK'), refused('b.test')];
+    const tolerated = renderHtml({ ...runDocument(same), comparison: compareRuns(baseline, same) }, { failOn: ['regression'] });
+    expect(tolerated).toContain('<section class="verdict warn" aria-label="verdict">\n<p class="headline">Passes on --fail-on regression: 1 check failed, none of them a regression</p>');
+    // With the default gate the old failure still fails the run.
+    expect(renderHtml({ ...runDocument(same), comparison: compareRuns(baseline, same) })).toContain('<p class="headline">Fails: 1 check failed</p>');
+  });
+
   it('without a baseline, or with a comparison block of another shape read from a file, there is no such section', () => {
     expect(renderHtml(runDocument([refused('a.test')]))).not.toContain('id="comparison"');
     const read = parseResultDocument(renderJson({ ...runDocument([refused('a.test')]), comparison: { regressions: 'x' } as never }), 'odd.json');

@@ -86,10 +86,13 @@ ${item.after !== null && explanationOf(item.after.code) !== undefined && context
 
 function listPart(list: (typeof LISTS)[number], items: readonly ComparisonItem[], context: ComparisonContext, level: 2 | 3): Html | '' {
   if (items.length === 0) return '';
+  // What failing checks say now, where the page knows it (a watch knows it only for checks that changed).
+  const now = list.key === 'stillFailing' || list.key === 'new' ? items.map((item) => context.currentOf(item.id)?.message ?? '') : [];
+  const withNow = now.some((message) => message !== '');
   return html`${heading(level, anchorId('compared', list.key), html`${list.title} <small>(${items.length}: ${list.note})</small>`)}
 <div class="scroll"><table class="compared ${list.tone}">
-<thead><tr><th scope="col">check</th><th scope="col">before → after</th>${list.key === 'stillFailing' || list.key === 'new' ? html`<th scope="col">now</th>` : ''}</tr></thead>
-<tbody>${items.map((item) => html`<tr><th scope="row"><span class="kind">${item.check}</span> <span class="target">${item.id}</span></th><td>${change(item, context.explained)}</td>${list.key === 'stillFailing' || list.key === 'new' ? html`<td>${context.currentOf(item.id)?.message ?? ''}</td>` : ''}</tr>`)}</tbody>
+<thead><tr><th scope="col">check</th><th scope="col">before → after</th>${withNow ? html`<th scope="col">now</th>` : ''}</tr></thead>
+<tbody>${items.map((item, i) => html`<tr><th scope="row"><span class="kind">${item.check}</span> <span class="target">${item.id}</span></th><td>${change(item, context.explained)}</td>${withNow ? html`<td>${now[i] ?? ''}</td>` : ''}</tr>`)}</tbody>
 </table></div>`;
 }
 

@@ -65,7 +65,7 @@ function matrixSection(doc: MatrixDocument, hosts: readonly string[]): Html {
   return html`<section class="fleet"><h2 id="matrix">Worst status per endpoint host and runner</h2>
 <p class="legend">Each cell is the worst status of that runner's checks of that host (fail, then warn, then not run, then pass); a fail or warn cell leads to the runner's failures. — : the runner has no check of that host.</p>
 <div class="matrix-box" role="region" aria-label="runner by endpoint host matrix" tabindex="0"><table class="matrix">
-<thead><tr><th scope="col" class="corner">endpoint host</th>${doc.runners.map((runner, i) => html`<th scope="col" class="runner" title="R${i + 1}"><a href="#${runnerAnchor(runner.name)}">${runner.name}</a></th>`)}</tr></thead>
+<thead><tr><th scope="col" class="corner">endpoint host</th>${doc.runners.map((runner, i) => html`<th scope="col" class="runner" title="R${i + 1}"><a href="#${runnerAnchor(runner.name)}">${breakable(runner.name)}</a></th>`)}</tr></thead>
 <tbody>${hosts.map((host) => html`<tr><th scope="row">${host}</th>${doc.runners.map((runner) => {
     const key = cellKey(runner.name, host);
     const status = worst.get(key);
@@ -75,6 +75,11 @@ function matrixSection(doc: MatrixDocument, hosts: readonly string[]): Html {
     return html`<td class="cell ${cellClass(status)}">${status === 'fail' || status === 'warn' ? html`<a href="#${runnerAnchor(runner.name)}">${label}</a>` : label}</td>`;
   })}</tr>`)}</tbody>
 </table></div></section>`;
+}
+
+/** A fleet's names differ at the start (connector-server-21.corp.contoso.example): a narrow column breaks them after dots. */
+function breakable(name: string): Html {
+  return html`${name.split('.').map((part, i) => html`${i > 0 ? html`.<wbr>` : ''}${part}`)}`;
 }
 
 function cellClass(status: Status): string {

@@ -46,7 +46,7 @@ export function renderHtml(doc: HtmlReportDocument, options: HtmlReportOptions =
 <p class="meta">${doc.host.hostname} (${doc.host.platform}) · started ${doc.startedAt} · took ${ms(doc.durationMs)} · ${doc.tool.name} ${doc.tool.version}</p>
 </header>
 <main>
-${verdictSection(doc.results, summary, doc.interrupted === true, { failOn: options.failOn, explained })}
+${verdictSection(doc.results, summary, doc.interrupted === true, { failOn: options.failOn, explained, comparison })}
 ${comparison === null ? '' : comparisonSection(comparison, { explained, currentOf: (id) => byId.get(id) })}
 ${machine.length === 0 ? '' : html`<section class="machine"><h2 id="machine">This machine</h2>${resultList(machine, explained)}</section>`}
 ${findingsSection(doc.results, { failOn: options.failOn, explained })}

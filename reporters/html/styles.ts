@@ -86,7 +86,7 @@ dt { font-weight: 600; } dd { margin: 0; }
 .matrix { width: auto; border-collapse: separate; border-spacing: 0; }
 .matrix th, .matrix td { white-space: nowrap; border-right: 1px solid var(--line); }
 .matrix thead th { position: sticky; top: 0; background: #fff; z-index: 1; vertical-align: bottom; }
-.matrix .runner { max-width: 9rem; white-space: normal; overflow-wrap: anywhere; font-size: .8rem; }
+.matrix .runner { min-width: 5rem; max-width: 10rem; white-space: normal; overflow-wrap: break-word; font-size: .8rem; }
 .matrix tbody th { position: sticky; left: 0; background: #fff; z-index: 1; max-width: 16rem; white-space: normal; overflow-wrap: anywhere;
   font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .8rem; font-weight: 400; }
 .matrix .corner { left: 0; z-index: 2; }
