@@ -2,14 +2,15 @@
 // Both files are read before anything is written (an unreadable one is exit 2, one line). The reports are NEW's
 // result document with the comparison block filled in: --json writes it (schema version 2 whatever the inputs'),
 // --junit renders it as `--fail-on regression` would (regressions fail, other failures stay visible), and the
-// console shows the comparison alone. Exit 1 when a regression fails now.
+// console shows the comparison alone; --html writes the comparison as a page (reporters/html/diff-page.ts). Exit 1
+// when a regression fails now.
 import { compareRuns, failingRegressions } from '../model/comparison.js';
 import { readResultDocument, type ReadDocument } from '../model/read-document.js';
 import { SCHEMA_VERSION, type RunDocument } from '../model/result.js';
 import { comparisonLines } from '../reporters/comparison-console.js';
 import { painter, shown } from '../reporters/console-lines.js';
 import { validateReportTargets } from '../reporters/targets.js';
-import { writeReports } from '../reporters/write.js';
+import { writeReports, writeReportText } from '../reporters/write.js';
 import { DEFAULT_WIDTH } from '../reporters/wrap.js';
 import { consoleStream, EXIT_CHECK_FAILED, EXIT_OK } from './execute.js';
 
@@ -18,6 +19,7 @@ export interface DiffOptions {
   new: string;
   json?: string | undefined;
   junit?: string | undefined;
+  html?: string | undefined;
 }
 
 export async function executeDiff(options: DiffOptions): Promise<number> {
@@ -25,9 +27,17 @@ export async function executeDiff(options: DiffOptions): Promise<number> {
   const before = readResultDocument(options.old);
   const after = readResultDocument(options.new);
   const document = diffDocument(before, after);
-  await writeReports(document, { json: options.json, junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: ['regression'] });
+  const io = { stdout: (text: string) => void process.stdout.write(text) };
+  // Every report that can be written is, and the console shown, before a report that could not be is named.
+  const failures: unknown[] = [];
+  await writeReports(document, { json: options.json, junit: options.junit }, io, { failOn: ['regression'] }).catch((error: unknown) => failures.push(error));
+  if (options.html !== undefined && document.comparison !== null) {
+    const { renderDiffHtml } = await import('../reporters/html/diff-page.js');
+    await writeReportText(options.html, renderDiffHtml(before, after, document.comparison, document.results), io).catch((error: unknown) => failures.push(error));
+  }
   const say = consoleStream(options);
   say.write(renderDiffConsole(before, after, document, { color: Boolean(say.isTTY) && !process.env['NO_COLOR'], width: say.isTTY ? say.columns : undefined }));
+  if (failures.length > 0) throw failures[0];
   return document.comparison !== null && failingRegressions(document.comparison).length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 

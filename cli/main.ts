@@ -51,9 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       .positional('old', { type: 'string', demandOption: true, describe: 'the earlier --json result (before the change)' })
       .positional('new', { type: 'string', demandOption: true, describe: 'the later --json result (after the change)' })
       .option('json', { type: 'string', describe: 'write NEW with its comparison block here (- for stdout)' })
-      .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout): regressions fail, other failures stay visible' }), async (args) => {
+      .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout): regressions fail, other failures stay visible' })
+      .option('html', { type: 'string', describe: 'write the comparison as a self-contained HTML page here (- for stdout): regressions first' }), async (args) => {
       const { executeDiff } = await import('./diff.js');
-      setExit(await executeDiff({ old: args.old, new: args.new, json: args.json, junit: args.junit }));
+      setExit(await executeDiff({ old: args.old, new: args.new, json: args.json, junit: args.junit, html: args.html }));
     })
     .command('watch', 'during a change window: run again and again against --baseline, print each change as it appears', (y) => runOptions(y)
       .option('interval', { type: 'string', describe: 'time between round starts: 30s, 2m, 1h or plain seconds (default 30s, at least 1s)' })

@@ -1,6 +1,7 @@
 // `preflight merge A.json B.json …`: many runners' results as one report (model/merge.ts), with the runner × host
-// matrix on the console, the merged JSON, JUnit suites per runner and host, and the Prometheus text format. Every
-// input is read and checked before anything is written: a file that is not a result document is one line, exit 2.
+// matrix on the console and in HTML, the merged JSON, JUnit suites per runner and host, and the Prometheus text
+// format. Every input is read and checked before anything is written: a file that is not a result document is one
+// line, exit 2.
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { annotateServiceTags } from '../model/annotate-service-tags.js';
@@ -11,7 +12,7 @@ import { loadServiceTags } from '../model/service-tags.js';
 import { renderMatrixConsole } from '../reporters/matrix-console.js';
 import { renderServiceTagsSection } from '../reporters/service-tags-console.js';
 import { validateReportTargets } from '../reporters/targets.js';
-import { writeReports } from '../reporters/write.js';
+import { writeReports, writeReportText } from '../reporters/write.js';
 import { toolVersion } from '../runner/document.js';
 import { consoleStream, EXIT_CHECK_FAILED, EXIT_OK } from './execute.js';
 
@@ -19,6 +20,7 @@ export interface MergeOptions {
   files: readonly string[];
   json?: string | undefined;
   junit?: string | undefined;
+  html?: string | undefined;
   prometheus?: string | undefined;
   serviceTags?: string | undefined;
   failOn: readonly FailOnKind[];
@@ -34,8 +36,15 @@ export async function executeMerge(options: MergeOptions): Promise<number> {
   const document: MergedDocument = tags === null ? merged : { ...merged, results: annotateServiceTags(merged.results, tags), serviceTags: tags.source };
   const say = consoleStream(options);
   const width = say.isTTY ? say.columns : undefined;
-  const unwritten = await writeReports(document, { json: options.json, junit: options.junit, prometheus: options.prometheus }, { stdout: (text) => process.stdout.write(text) }, { failOn: options.failOn })
-    .then(() => null, (error: unknown) => error);
+  const io = { stdout: (text: string) => void process.stdout.write(text) };
+  const failures: unknown[] = [];
+  await writeReports(document, { json: options.json, junit: options.junit, prometheus: options.prometheus }, io, { failOn: options.failOn })
+    .catch((error: unknown) => failures.push(error));
+  if (options.html !== undefined) {
+    const { renderMergeHtml } = await import('../reporters/html/matrix.js');
+    await writeReportText(options.html, renderMergeHtml(document, { failOn: options.failOn }), io).catch((error: unknown) => failures.push(error));
+  }
+  const unwritten = failures[0] ?? null;
   const sections = tags === null ? [] : [renderServiceTagsSection(document.results, tags.source, width)];
   say.write(renderMatrixConsole(document, { width, failOn: options.failOn, sections }));
   if (unwritten !== null) throw unwritten;

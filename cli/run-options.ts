@@ -98,6 +98,7 @@ export function mergeOptions<T>(argv: Argv<T>) {
     .positional('files', { type: 'string', array: true, demandOption: true, describe: 'result documents (--json) of the runners, schema version 1 or 2' })
     .option('json', { type: 'string', describe: 'write the merged JSON document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here, one suite per runner and endpoint host (- for stdout)' })
+    .option('html', { type: 'string', describe: 'write a self-contained HTML page here (- for stdout): the runner × endpoint matrix, then each runner\'s failures' })
     .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector" })
     .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each address with its service tags" })
     .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` });
@@ -108,6 +109,7 @@ export function toMergeOptions(args: Awaited<ReturnType<ReturnType<typeof mergeO
     files: (args.files ?? []).map(String),
     json: args.json,
     junit: args.junit,
+    html: args.html,
     prometheus: args.prometheus,
     serviceTags: args['service-tags'],
     failOn: parseFailOn(args['fail-on']),

@@ -2,8 +2,9 @@
 // fresh observation session (runChecks makes one per call: no DNS answer, connection or handshake outlives its
 // round, so nothing is reused beyond its TTL), and prints each change against the previous round and the baseline
 // the moment a round shows it, with its time. Ctrl-C or --until ends it normally: the timeline is written
-// (--json), the last round's JUnit against the baseline (--junit), and the exit code is 1 while a regression
-// against the baseline is still open in the last round, 0 otherwise (not 130: Ctrl-C is how a watch ends).
+// (--json, and --html as a page: reporters/html/timeline.ts), the last round's JUnit against the baseline
+// (--junit), and the exit code is 1 while a regression against the baseline is still open in the last round, 0
+// otherwise (not 130: Ctrl-C is how a watch ends).
 import { applyExpectedFailures, localDate } from '../config/expected-failures.js';
 import { UsageError } from '../config/errors.js';
 import { loadPlan } from '../config/load.js';
@@ -11,7 +12,7 @@ import type { RunPlan } from '../config/plan.js';
 import type { ReadDocument } from '../model/read-document.js';
 import { WatchTimeline } from '../model/watch-timeline.js';
 import { validateReportTargets } from '../reporters/targets.js';
-import { STDOUT, writeReportFile, writeReports } from '../reporters/write.js';
+import { STDOUT, writeReportFile, writeReports, writeReportText } from '../reporters/write.js';
 import { buildDocument } from '../runner/document.js';
 import { runChecks } from '../runner/run-checks.js';
 import { withProxyRouting } from '../proxy/discover.js';
@@ -78,6 +79,10 @@ export async function watchPlan(plan: RunPlan, options: WatchOptions, baseline: 
     const text = `${JSON.stringify(timelineDocument)}\n`;
     if (options.json === STDOUT) process.stdout.write(text);
     else await writeReportFile(options.json, text);
+  }
+  if (options.html !== undefined) {
+    const { renderTimelineHtml } = await import('../reporters/html/timeline.js');
+    await writeReportText(options.html, renderTimelineHtml(timelineDocument), { stdout: (text) => process.stdout.write(text) });
   }
   if (options.junit !== undefined && last !== null) {
     await writeReports(last, { junit: options.junit }, { stdout: (text) => process.stdout.write(text) }, { failOn: ['regression'] });

@@ -21,9 +21,9 @@ export interface MatrixOptions {
 
 /** Checks about the machine itself, not an endpoint: one column of their own. */
 const MACHINE_CHECKS: ReadonlySet<string> = new Set(['clock', 'proxy']);
-const MACHINE = '(this machine)';
+export const MACHINE = '(this machine)';
 /** Worst first: a failure hides the rest, and a check that did not run is worse than one that passed. */
-const SEVERITY: Readonly<Record<Status, number>> = { fail: 3, warn: 2, skip: 1, pass: 0 };
+export const SEVERITY: Readonly<Record<Status, number>> = { fail: 3, warn: 2, skip: 1, pass: 0 };
 const CELL: Readonly<Record<Status, string>> = { fail: 'FAIL', warn: 'warn', skip: 'skip', pass: 'pass' };
 const CELL_WIDTH = 5;
 const LABEL_MAX = 36;
@@ -54,15 +54,15 @@ export function renderMatrixConsole(doc: MergedDocument, options: MatrixOptions)
 }
 
 /** The endpoint host a result belongs to in the matrix; the machine's own checks share one column. */
-function endpointOf(result: CheckResult): string {
+export function endpointOf(result: CheckResult): string {
   return MACHINE_CHECKS.has(result.check) ? MACHINE : result.host;
 }
 
-function cellKey(runner: string, host: string): string {
+export function cellKey(runner: string, host: string): string {
   return `${runner}\n${host}`;
 }
 
-function worstByCell(results: readonly CheckResult[]): Map<string, Status> {
+export function worstByCell(results: readonly CheckResult[]): Map<string, Status> {
   const worst = new Map<string, Status>();
   for (const result of results) {
     const key = cellKey(result.runner ?? '', endpointOf(result));

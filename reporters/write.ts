@@ -55,6 +55,12 @@ export async function writeReports(doc: RunDocument, targets: ReportTargets, io:
   if (failures.length > 0) throw failures[0];
 }
 
+/** A report that is not a run's (diff's, merge's, watch's pages): to stdout for `-`, else to its file. */
+export async function writeReportText(target: string, text: string, io: ReportIo): Promise<void> {
+  if (target === STDOUT) io.stdout(text);
+  else await writeReportFile(target, text);
+}
+
 /** Writes one report's text to a file (parents made as needed); a failure is a one-line UsageError. */
 export async function writeReportFile(file: string, text: string): Promise<void> {
   try {

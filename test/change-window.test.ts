@@ -151,8 +151,14 @@ describe('run --baseline', () => {
   it('--fail-on regression: exits 1 on the regression, with the comparison block in its JSON and on the console', async () => {
     await breakFlaky();
     try {
-      const run = await preflight([...lab, '--baseline', 'before.json', '--fail-on', 'regression', '--json', 'against.json', '--junit', 'against.xml']);
+      const run = await preflight([...lab, '--baseline', 'before.json', '--fail-on', 'regression', '--json', 'against.json', '--junit', 'against.xml', '--html', 'against.html']);
       expect(run.code).toBe(1);
+      // The run's page: the comparison right under the verdict, the regression first in it.
+      const html = readFileSync(path.join(work, 'against.html'), 'utf8');
+      expect(html).toContain('<p class="headline">Fails: 1 regression since the baseline (--fail-on regression)</p>');
+      const order = ['class="verdict', 'id="comparison"', 'id="regressions"', `<span class="target">${FLAKY_TCP}</span>`, 'id="compared-stillFailing"', 'id="failures"', 'id="endpoints"'].map((marker) => html.indexOf(marker));
+      expect(order.every((index) => index >= 0)).toBe(true);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
       const doc = readJson('against.json');
       expect(doc.comparison?.baseline).toEqual({ startedAt: readJson('before.json').startedAt, hostname: os.hostname() });
       expect(doc.comparison?.regressions.map((item) => item.id)).toEqual([FLAKY_TCP]);
@@ -287,8 +293,15 @@ describe('watch', () => {
     await breakFlaky();
     try {
       const until = new Date(Date.now() + 8_000).toISOString();
-      const watch = startWatch([...lab, '--baseline', 'before.json', '--interval', '2s', '--until', until, '--json', 'open.json']);
+      const watch = startWatch([...lab, '--baseline', 'before.json', '--interval', '2s', '--until', until, '--json', 'open.json', '--html', 'open.html']);
       expect(await watch.exited).toBe(1);
+      // The timeline page: the open regression with the time it appeared, then the rounds with that change.
+      const html = readFileSync(path.join(work, 'open.html'), 'utf8');
+      expect(html).toContain('<p class="headline">1 regression against the baseline still open</p>');
+      const open = html.slice(html.indexOf('id="open"'), html.indexOf('id="timeline"'));
+      expect(open).toContain(`<span class="target">${FLAKY_TCP}</span>`);
+      expect(open).toMatch(/<span class="since">since <time datetime="[^"]+">\d\d:\d\d:\d\d<\/time><\/span>/);
+      expect(html.slice(html.indexOf('id="timeline"'))).toMatch(new RegExp(`<li class="event regression"><span class="when"><time datetime="[^"]+">\\d\\d:\\d\\d:\\d\\d</time></span> <span class="event-kind regression">regression</span> <span class="kind">tcp</span> <span class="target">${FLAKY_TCP.replace(/\./g, '\\.')}</span>`));
       expect(watch.output()).toMatch(new RegExp(`1 regression against the baseline still open:\\n {2}✖ ${FLAKY_TCP.replace(/\./g, '\\.')} {2}TCP_OK \\(pass\\) → TCP_REFUSED \\(fail\\) since \\d\\d:\\d\\d:\\d\\d\\n$`));
       const timeline = readJson<TimelineDocument>('open.json');
       expect(timeline.endedBy).toBe('until');

@@ -1,7 +1,9 @@
 // The HTML report in a real browser: Debian's chromium, driven headless by playwright-core (which downloads
 // nothing). The lab report made by a real `preflight lab --html` run renders without a console error and without a
 // single request beyond its own file; the hostile document shows its hostile text as text; screenshots (desktop and
-// phone) and a printed PDF of the lab report are kept in test-results/.
+// phone) and a printed PDF of the lab report are kept in test-results/. The pages of `diff` and `merge` (from the
+// lab fixtures, one runner named with markup) render as cleanly; the merge's wide matrix scrolls inside its own box
+// on a phone, its host column staying in view.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareRuns } from '../model/comparison.js';
+import { mergeDocuments } from '../model/merge.js';
+import { readResultDocument, type ReadDocument } from '../model/read-document.js';
+import { renderDiffHtml } from '../reporters/html/diff-page.js';
+import { renderMergeHtml } from '../reporters/html/matrix.js';
 import { renderHtml } from '../reporters/html/page.js';
 import { HOSTILE, hostileDocument } from './support/hostile-document.js';
 
@@ -37,6 +44,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   labRun = await runLab(path.join(work, 'lab.html'));
   writeFileSync(path.join(work, 'hostile.html'), renderHtml(hostileDocument()));
+  writeComparisonPages();
   // As root (CI containers) chromium refuses to start without --no-sandbox.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
 }, 180_000);
@@ -45,6 +53,27 @@ afterAll(async () => {
   await browser?.close();
   rmSync(work, { recursive: true, force: true });
 });
+
+const fixtures = path.join(root, 'test', 'fixtures');
+/** A runner whose name would run a script if it were markup. */
+const EVIL_RUNNER = '<img src=x onerror="window.__pwned=1">connector-00';
+/** Enough runners that the matrix is wider than a phone (and than a desktop). */
+const FLEET = 24;
+
+/** diff: the v2 lab fixture against itself with login's IPv4 handshake now failing; merge: a fleet of lab runners. */
+function writeComparisonPages(): void {
+  const before = readResultDocument(path.join(fixtures, 'result-v2-lab.json'));
+  const after: ReadDocument = {
+    ...before,
+    results: before.results.map((r) => (r.id === 'tls:login.microsoftonline.com@127.0.1.4:443' ? { ...r, status: 'fail', code: 'TLS_HANDSHAKE_FAILED', message: 'reset <b>by a firewall</b>' } : r)),
+  };
+  writeFileSync(path.join(work, 'diff.html'), renderDiffHtml(before, after, compareRuns(before, after.results), after.results));
+  const runners = Array.from({ length: FLEET }, (_, i) => ({
+    source: `runner-${i}.json`,
+    document: { ...(i % 2 === 0 ? before : after), host: { ...before.host, hostname: i === 0 ? EVIL_RUNNER : `connector-server-${String(i).padStart(2, '0')}.corp.contoso.example` } },
+  }));
+  writeFileSync(path.join(work, 'merge.html'), renderMergeHtml(mergeDocuments(runners, '0.0.0'), { failOn: ['failure'] }));
+}
 
 interface Watched {
   page: Page;
@@ -136,6 +165,54 @@ describe('the hostile-certificate page in chromium', () => {
     expect(await page.locator('.ede li').textContent()).toBe('Extended DNS Error 17 (Filtered): blocked \\u202egnp.exe\\u202c by <b>policy</b>\\x1b[31m');
     expect(await page.locator('section.endpoint h3').first().textContent()).toContain(HOSTILE.host);
     await page.screenshot({ path: path.join(artifacts, 'hostile-report.png'), fullPage: true });
+    await page.context().close();
+  }, 60_000);
+});
+
+describe('the diff and merge pages in chromium', () => {
+  it('diff: no console error, no request; the regression first, its hostile message as text', async () => {
+    const { page, consoleErrors, foreignRequests } = await open(path.join(work, 'diff.html'));
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+    expect(await page.locator('.verdict .headline').textContent()).toBe('Regressions: 1 check that passed now fails');
+    const regression = page.locator('article.regression').first();
+    expect(await regression.locator('.target').textContent()).toBe('tls:login.microsoftonline.com@127.0.1.4:443');
+    expect(await regression.locator('.change').textContent()).toBe('TLS_OK pass → TLS_HANDSHAKE_FAILED fail');
+    expect(await regression.locator('.message').textContent()).toBe('reset <b>by a firewall</b>');
+    expect(await page.evaluate(() => document.querySelectorAll('script, img, iframe, svg, b').length)).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'diff-report.png'), fullPage: true });
+    await page.context().close();
+  }, 60_000);
+
+  it('merge: no console error, no request; the hostile runner name is text; every runner a column', async () => {
+    const { page, consoleErrors, foreignRequests } = await open(path.join(work, 'merge.html'));
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+    expect(await page.locator('table.matrix thead th.runner').count()).toBe(FLEET);
+    expect(await page.locator('table.matrix thead th.runner').first().textContent()).toBe(EVIL_RUNNER);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => document.querySelectorAll('script, img, iframe, svg').length)).toBe(0);
+    // login fails on the runners that have the broken handshake (the odd ones), passes on the others.
+    const login = page.locator('table.matrix tbody tr', { hasText: 'login.microsoftonline.com' }).locator('td');
+    expect(await login.evaluateAll((cells) => cells.slice(0, 4).map((cell) => cell.className))).toEqual(['cell pass', 'cell fail', 'cell pass', 'cell fail']);
+    await page.screenshot({ path: path.join(artifacts, 'merge-report.png'), fullPage: true });
+    await page.context().close();
+  }, 60_000);
+
+  it('merge on a phone: the page no wider than the screen, the matrix scrolling in its box with the host column in view', async () => {
+    const { page, consoleErrors } = await open(path.join(work, 'merge.html'), { width: 390, height: 844 });
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = page.locator('.matrix-box');
+    const { scrollWidth, clientWidth } = await box.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+    expect(scrollWidth).toBeGreaterThan(clientWidth);
+    const hostCell = page.locator('table.matrix tbody th').first();
+    const leftBefore = (await hostCell.boundingBox())?.x;
+    await box.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+    await expect.poll(() => box.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+    expect((await hostCell.boundingBox())?.x).toBe(leftBefore);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(artifacts, 'merge-report-phone.png'), fullPage: false });
     await page.context().close();
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { hostAnchor, statusBadge } from './badges.js';
 import { endpointSection, resultList } from './endpoint.js';
 import { html, type Html } from './escape.js';
 import { ms } from './evidence.js';
+import { comparisonCodes, comparisonSection, isComparison } from './comparison.js';
 import { codesToExplain, explanationsSection } from './explanations.js';
 import { REPORT_CSS } from './styles.js';
 import { findingsSection, verdictSection } from './summary.js';
@@ -16,6 +17,8 @@ import { waterfallLegend, waterfallRows, waterfallScale } from './waterfall.js';
 /** What the report reads from a document: a run's RunDocument and a ReadDocument both have it. */
 export type HtmlReportDocument = Pick<RunDocument, 'tool' | 'host' | 'profile' | 'startedAt' | 'durationMs' | 'summary' | 'certificates' | 'results'> & {
   interrupted?: true | undefined;
+  /** With --baseline: drawn under the verdict (a block of another shape, from a file, is left out). */
+  comparison?: unknown;
 };
 
 export interface HtmlReportOptions {
@@ -29,7 +32,9 @@ export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-in
 const MACHINE_CHECKS: ReadonlySet<string> = new Set(['clock', 'proxy']);
 
 export function renderHtml(doc: HtmlReportDocument, options: HtmlReportOptions = { failOn: DEFAULT_FAIL_ON }): string {
-  const explained = codesToExplain(doc.results);
+  const comparison = isComparison(doc.comparison) ? doc.comparison : null;
+  const explained = new Set([...codesToExplain(doc.results), ...(comparison === null ? [] : comparisonCodes(comparison))]);
+  const byId = new Map(doc.results.map((r) => [r.id, r]));
   const machine = doc.results.filter((r) => MACHINE_CHECKS.has(r.check));
   const hosts = [...groupByHost(doc.results.filter((r) => !MACHINE_CHECKS.has(r.check)))];
   const rowsByHost = hosts.map(([, results]) => waterfallRows(results));
@@ -41,7 +46,8 @@ export function renderHtml(doc: HtmlReportDocument, options: HtmlReportOptions =
 <p class="meta">${doc.host.hostname} (${doc.host.platform}) · started ${doc.startedAt} · took ${ms(doc.durationMs)} · ${doc.tool.name} ${doc.tool.version}</p>
 </header>
 <main>
-${verdictSection(doc.results, summary, doc.interrupted === true, { failOn: options.failOn, explained })}
+${verdictSection(doc.results, summary, doc.interrupted === true, { failOn: options.failOn, explained, comparison })}
+${comparison === null ? '' : comparisonSection(comparison, { explained, currentOf: (id) => byId.get(id) })}
 ${machine.length === 0 ? '' : html`<section class="machine"><h2 id="machine">This machine</h2>${resultList(machine, explained)}</section>`}
 ${findingsSection(doc.results, { failOn: options.failOn, explained })}
 ${hostOverview(hosts)}

@@ -79,6 +79,32 @@ dt { font-weight: 600; } dd { margin: 0; }
 .seg.wait { background: var(--wait); } .seg.read { background: var(--read); } .seg.other { background: var(--other); }
 .ms { margin-left: .4rem; white-space: nowrap; color: #57606a; }
 .requirement { border-left: 3px solid var(--line); padding-left: .5rem; }
+.change .side { white-space: nowrap; } .arrow { color: #57606a; margin: 0 .2rem; } .absent { color: #57606a; font-style: italic; }
+.accepted, .since { color: var(--warn); } .counts-line { font-weight: 600; } .diff-notes li { color: var(--warn); }
+.compared th { font-weight: 400; } .runners thead th { overflow-wrap: normal; }
+.matrix-box { position: relative; overflow: auto; max-width: 100%; max-height: 80vh; border: 1px solid var(--line); border-radius: .3rem; }
+.matrix { width: auto; border-collapse: separate; border-spacing: 0; }
+.matrix th, .matrix td { white-space: nowrap; border-right: 1px solid var(--line); }
+.matrix thead th { position: sticky; top: 0; background: #fff; z-index: 1; vertical-align: bottom; }
+.matrix .runner { min-width: 5rem; max-width: 10rem; white-space: normal; overflow-wrap: break-word; font-size: .8rem; }
+.matrix tbody th { position: sticky; left: 0; background: #fff; z-index: 1; max-width: 16rem; white-space: normal; overflow-wrap: anywhere;
+  font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .8rem; font-weight: 400; }
+.matrix .corner { left: 0; z-index: 2; }
+.matrix .cell { text-align: center; } .matrix .cell a { text-decoration: none; } .matrix .cell .n { margin-left: .25rem; font-size: .75rem; color: #57606a; }
+.cell.fail { background: #fdecea; } .cell.warn { background: #fff4d6; } .cell.none { color: #8c959f; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.runner-block { border-left: .35rem solid var(--line); padding-left: .6rem; margin: .8rem 0; } .runner-block.fail { border-left-color: var(--fail); }
+.runner-block.pass { border-left-color: var(--pass); }
+.rounds, .events { list-style: none; padding-left: 0; }
+.round { border-left: 2px solid var(--line); padding: .2rem 0 .2rem .8rem; margin: 0; }
+.round.quiet { color: #57606a; font-size: .9rem; }
+.when { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; margin-right: .3rem; }
+.event { border-left: .3rem solid var(--line); padding: .25rem .6rem; margin: .35rem 0; background: var(--soft); }
+.event.regression, .event.new { border-left-color: var(--fail); } .event.fixed { border-left-color: var(--pass); }
+.event.changed, .event.flapping { border-left-color: var(--warn); }
+.event-kind { text-transform: uppercase; font-size: .75rem; font-weight: 700; letter-spacing: .03em; }
+.event-kind.regression, .event-kind.new { color: var(--fail); } .event-kind.fixed { color: var(--pass); }
+.event-kind.changed, .event-kind.flapping { color: var(--warn); }
 footer { margin: 2rem auto; color: #57606a; font-size: .8rem; }
 @media (max-width: 40rem) {
   body { font-size: 14px; }
@@ -90,7 +116,9 @@ footer { margin: 2rem auto; color: #57606a; font-size: .8rem; }
   body { font-size: 10.5pt; }
   header, main, footer { max-width: none; padding: 0; }
   a { color: inherit; text-decoration: none; }
-  .scroll { overflow: visible; }
+  .scroll, .matrix-box { overflow: visible; max-height: none; }
+  .matrix th { position: static; }
+  .cell.fail, .cell.warn { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   .finding, .explanation, .chain-compare, tr { break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; }
   .seg, .chain > .hop::before, .badge { print-color-adjust: exact; -webkit-print-color-adjust: exact; }

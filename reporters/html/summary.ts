@@ -2,6 +2,7 @@
 // its fix and what it caused under it (reporters/causes.ts decides what explains what).
 import type { Status } from '../../model/codes.js';
 import { explanationOf } from '../../model/code-catalogue.js';
+import { failingRegressions, resultFailsRun, type Comparison } from '../../model/comparison.js';
 import { statusFailsRun, type FailOnKind } from '../../model/fail-on.js';
 import type { CheckResult, RunSummary } from '../../model/result.js';
 import { relateCauses, sharedDnsFailure, type CauseRelation, type SharedDnsFailure } from '../causes.js';
@@ -12,6 +13,8 @@ export interface SummaryContext {
   failOn: readonly FailOnKind[];
   /** Codes whose explanation the report embeds: codes link there. */
   explained: ReadonlySet<string>;
+  /** With --baseline: `--fail-on regression` is judged against it. */
+  comparison?: Comparison | null;
 }
 
 /** Under a cause, this many consequences are listed; the rest are counted. */
@@ -19,12 +22,16 @@ const CONSEQUENCES_LISTED = 12;
 
 export function verdictSection(results: readonly CheckResult[], summary: RunSummary, interrupted: boolean, context: SummaryContext): Html {
   const tested = results.some((r) => r.status !== 'skip');
-  const failing = results.some((r) => statusFailsRun(r.status, context.failOn));
+  const comparison = context.comparison ?? null;
+  const failing = results.some((r) => resultFailsRun(r, context.failOn, comparison));
+  const regressions = comparison === null ? 0 : failingRegressions(comparison).length;
   const [tone, headline] = interrupted ? ['fail', `Interrupted: ${summary.total} checks finished, the others did not run`]
     : !tested ? ['fail', 'Nothing was tested: no check reached a verdict']
-      : failing ? ['fail', failingHeadline(summary)]
-        : summary.warned > 0 ? ['warn', `Passes with ${plural(summary.warned, 'warning')}`]
-          : ['pass', 'Passes: every check that ran passed'];
+      : failing ? ['fail', failingHeadline(summary, context.failOn, regressions)]
+        // `--fail-on regression` alone lets failures the baseline had through: said, rather than "Passes".
+        : summary.failed > 0 ? ['warn', `Passes on --fail-on ${context.failOn.join(', ')}: ${plural(summary.failed, 'check')} failed, none of them a regression`]
+          : summary.warned > 0 ? ['warn', `Passes with ${plural(summary.warned, 'warning')}`]
+            : ['pass', 'Passes: every check that ran passed'];
   const gate = context.failOn.join(', ');
   const counts: ReadonlyArray<readonly [Status, string, number]> = [
     ['pass', 'passed', summary.passed], ['fail', 'failed', summary.failed], ['warn', 'warned', summary.warned], ['skip', 'not run', summary.skipped],
@@ -37,7 +44,8 @@ export function verdictSection(results: readonly CheckResult[], summary: RunSumm
 }
 
 /** What fails the run, the strongest reason first: failures, else warnings (--fail-on warning), else skips (--fail-on skip). */
-function failingHeadline(summary: RunSummary): string {
+function failingHeadline(summary: RunSummary, failOn: readonly FailOnKind[], regressions: number): string {
+  if (regressions > 0 && !statusFailsRun('fail', failOn)) return `Fails: ${plural(regressions, 'regression')} since the baseline (--fail-on regression)`;
   if (summary.failed > 0) return `Fails: ${plural(summary.failed, 'check')} failed${summary.warned > 0 ? `, ${summary.warned} warned` : ''}`;
   if (summary.warned > 0) return `Fails on warnings: ${plural(summary.warned, 'check')} warned (--fail-on warning)`;
   return `Fails on checks not run: ${plural(summary.skipped, 'check')} not run (--fail-on skip)`;
