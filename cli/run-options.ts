@@ -6,6 +6,9 @@ import { CHECK_KINDS } from '../model/codes.js';
 import { DEFAULT_FAIL_ON, FAIL_ON_KINDS, type FailOnKind } from '../model/fail-on.js';
 import type { RunOptions } from './execute.js';
 
+/** `--fail-on`, the same for a run and a merge. */
+const FAIL_ON_OPTION = { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` } as const;
+
 export function runOptions<T>(argv: Argv<T>) {
   return argv
     .option('profile', { alias: 'p', type: 'string', describe: 'built-in profile (see `preflight profiles`)' })
@@ -27,7 +30,7 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256, growing while they only wait on the network; a value given is a hard cap)' })
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
-    .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` })
+    .option('fail-on', FAIL_ON_OPTION)
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
     .option('junit', { type: 'string', describe: 'write JUnit XML here (- for stdout)' })
     .option('html', { type: 'string', describe: 'write a self-contained HTML report here (- for stdout): opens offline, prints, reads on a phone' })
@@ -101,7 +104,7 @@ export function mergeOptions<T>(argv: Argv<T>) {
     .option('html', { type: 'string', describe: 'write a self-contained HTML page here (- for stdout): the runner × endpoint matrix, then each runner\'s failures' })
     .option('prometheus', { type: 'string', describe: "write the Prometheus text format here, for node_exporter's textfile collector" })
     .option('service-tags', { type: 'string', describe: "Microsoft's ServiceTags_Public_*.json: annotate each address with its service tags" })
-    .option('fail-on', { type: 'string', array: true, describe: `what makes the exit code 1, comma separated: ${FAIL_ON_KINDS.join(',')} (default ${DEFAULT_FAIL_ON.join(',')})` });
+    .option('fail-on', FAIL_ON_OPTION);
 }
 
 export function toMergeOptions(args: Awaited<ReturnType<ReturnType<typeof mergeOptions>['parseAsync']>>) {
