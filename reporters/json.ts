@@ -21,8 +21,15 @@ export function renderJson(doc: RunDocument): string {
 function withoutEmptyEvidence(result: CheckResult): CheckResult {
   const evidence: Evidence = {};
   for (const [key, value] of Object.entries(result.evidence)) {
-    if (value === null || (Array.isArray(value) && value.length === 0)) continue;
+    if (value === null || (Array.isArray(value) && value.length === 0 && !EMPTY_IS_A_FINDING.has(key))) continue;
     evidence[key] = value;
   }
   return { ...result, evidence };
 }
+
+/**
+ * Evidence lists whose emptiness is itself what was observed, so absent would say less: `serviceTags: []` on an
+ * address means "looked up, in no service tag" (a firewall built from the tags blocks it; model/allowlist.ts),
+ * where no field means the run had no --service-tags.
+ */
+const EMPTY_IS_A_FINDING: ReadonlySet<string> = new Set(['serviceTags']);

@@ -340,7 +340,7 @@ function expectCertificatesOnce(text: string): { presented: number; elsewhere: n
   expect(text.indexOf('\n')).toBe(text.length - 1);
   const doc = JSON.parse(text) as RunDocument;
   expect(doc).toMatchObject({ schemaVersion: 2, comparison: null });
-  const chains = doc.results.filter((r) => (r.check === 'tls' || r.check === 'inspection') && r.status !== 'skip').map((r) => r.evidence['chain'] as string[]);
+  const chains = doc.results.filter((r) => (r.check === 'tls' || r.check === 'inspection') && r.status !== 'skip').map((r) => (r.evidence['chain'] ?? []) as string[]);
   expect(chains.length).toBeGreaterThan(0);
   for (const fingerprint of chains.flat()) expect(doc.certificates[fingerprint]).toMatchObject({ sha256: fingerprint, sans: expect.any(Array), keyType: expect.any(String) });
   const referenced = new Set(doc.results.flatMap((r) => certificateReferences(r)));

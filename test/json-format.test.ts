@@ -128,13 +128,14 @@ describe('the JSON writer', () => {
     id: 'dns:gone.lab.test', check: 'dns', host: 'gone.lab.test', status: 'fail', code: 'DNS_NXDOMAIN', message: 'gone.lab.test does not exist (NXDOMAIN)',
     evidence: { chain: [], addresses: [], suffixes: ['lab.test'], resolvers: ['127.0.0.53:53'], failure: { code: 'DNS_NXDOMAIN', resolver: '127.0.0.53:53', detail: null }, ede: [], purpose: null, resolvedByProxy: false },
   });
-  const tcp = result({ id: 'tcp:a.lab.test@127.0.0.1:443', check: 'tcp', host: 'a.lab.test', address: '127.0.0.1', port: 443, status: 'pass', code: 'TCP_OK', durationMs: 1.25, evidence: { address: '127.0.0.1', port: 443, connectMs: 1.2, failure: null } });
+  const tcp = result({ id: 'tcp:a.lab.test@127.0.0.1:443', check: 'tcp', host: 'a.lab.test', address: '127.0.0.1', port: 443, status: 'pass', code: 'TCP_OK', durationMs: 1.25, evidence: { address: '127.0.0.1', port: 443, connectMs: 1.2, failure: null, serviceTags: [] } });
 
   it('leaves out evidence fields that are null or empty lists, keeps what is inside them and every top-level field', () => {
     const text = renderJson(runDocument([dns, tcp]));
     const written = JSON.parse(text) as RunDocument;
     expect(written.results[0]!.evidence).toEqual({ suffixes: ['lab.test'], resolvers: ['127.0.0.53:53'], failure: { code: 'DNS_NXDOMAIN', resolver: '127.0.0.53:53', detail: null }, resolvedByProxy: false });
-    expect(written.results[1]!.evidence).toEqual({ address: '127.0.0.1', port: 443, connectMs: 1.2 });
+    // serviceTags: [] is a finding (looked up, in no tag), not an absence: it stays.
+    expect(written.results[1]!.evidence).toEqual({ address: '127.0.0.1', port: 443, connectMs: 1.2, serviceTags: [] });
     expect(written.results[0]).toMatchObject({ address: null, port: null, url: null, remediation: '' });
     expect(text).toContain('"url":null');
     // The model the reporters render from still has them: only the file leaves them out.
