@@ -8,7 +8,8 @@ export type { CertificateDescription, CertificateTable } from './result.js';
 /**
  * The fingerprints a result's evidence refers to, in the places schema version 2 defines:
  * - tls and inspection: `chain` (the presented certificates, leaf first), `aia.fetched` (issuers fetched from a
- *   caIssuers URL) and `aia.attempts[].issuer`; inspection's `path[].sha256` (the path built, anchor included);
+ *   caIssuers URL) and `aia.attempts[].issuer`; inspection's `path[].sha256` (the path built, anchor included; a
+ *   presented link names its place in `chain` instead, `path[].chain`: see pathFingerprints);
  * - crl and ocsp: `namedBy[].sha256` and `namedBy[].issuerSha256` (the live certificates that name the URL).
  * Other checks' `chain` (dns: CNAME hops) is not about certificates.
  */
@@ -44,6 +45,35 @@ export function referencedCertificates(results: readonly CheckResult[], table: R
     }
   }
   return referenced;
+}
+
+/**
+ * Inspection's `path` (the path built, leaf first, anchor included) as fingerprints, whichever form each link has:
+ * `{sha256, source}`, as every link was written before this version and as links not presented still are, or
+ * `{source: 'presented', chain: N}`, naming the Nth entry of the same evidence's `chain`. A link that names neither
+ * (or a place `chain` does not have) is null.
+ */
+export function pathFingerprints(evidence: Evidence): Array<{ sha256: string | null; source: string | null }> {
+  const chain = arrayOf(evidence['chain']);
+  return arrayOf(evidence['path']).map((value) => {
+    const link = objectOf(value);
+    const source = typeof link?.['source'] === 'string' ? link['source'] : null;
+    const at = link?.['chain'];
+    const named = typeof link?.['sha256'] === 'string' ? link['sha256'] : typeof at === 'number' && Number.isInteger(at) && at >= 0 ? chain[at] : undefined;
+    return { sha256: typeof named === 'string' ? named : null, source };
+  });
+}
+
+/**
+ * The first link of inspection's `path` that names a place in `chain` that `chain` does not have, as text for a
+ * reader's refusal; null when every link resolves.
+ */
+export function unresolvedPathLink(result: Pick<CheckResult, 'check' | 'evidence'>): string | null {
+  if (result.check !== 'inspection') return null;
+  const links = arrayOf(result.evidence['path']);
+  const resolved = pathFingerprints(result.evidence);
+  const index = links.findIndex((link, i) => objectOf(link)?.['chain'] !== undefined && resolved[i]!.sha256 === null);
+  return index < 0 ? null : `path[${index}] refers to chain entry ${JSON.stringify(objectOf(links[index])?.['chain'])}, which "chain" does not have`;
 }
 
 function arrayOf(value: JsonValue | undefined): JsonValue[] {

@@ -11,6 +11,7 @@
 // earliest runner's start and `durationMs` the span to the last runner's end; `host` is the machine that merged.
 import os from 'node:os';
 import { certificateReferences } from './certificates.js';
+import { isFingerprint } from './fingerprints.js';
 import type { ReadDocument } from './read-document.js';
 import { SCHEMA_VERSION, summarize, type CertificateTable, type CheckResult, type RunDocument, type RunSummary } from './result.js';
 
@@ -122,7 +123,7 @@ function runnersOf(document: ReadDocument): Map<string | null, CheckResult[]> {
 function describeUnresolved(results: readonly CheckResult[], certificates: CertificateTable): void {
   for (const result of results) {
     for (const fingerprint of certificateReferences(result)) {
-      if (Object.hasOwn(certificates, fingerprint) || !/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/i.test(fingerprint)) continue;
+      if (Object.hasOwn(certificates, fingerprint) || !isFingerprint(fingerprint)) continue;
       const path = result.evidence['path'];
       const link = Array.isArray(path) ? path.find((entry) => entry !== null && typeof entry === 'object' && !Array.isArray(entry) && entry['sha256'] === fingerprint) : undefined;
       const subject = link !== undefined && link !== null && typeof link === 'object' && !Array.isArray(link) && typeof link['subject'] === 'string' ? link['subject'] : '';

@@ -5,7 +5,8 @@
 // clear line (a UsageError: exit 2), never a stack trace: the file may come from anywhere.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
-import { certificateReferences } from './certificates.js';
+import { certificateReferences, unresolvedPathLink } from './certificates.js';
+import { isFingerprint } from './fingerprints.js';
 import { STATUSES } from './codes.js';
 import { summarize, type CertificateDescription, type CertificateTable, type CheckResult, type Evidence, type JsonValue, type RunDocument } from './result.js';
 
@@ -14,7 +15,8 @@ export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
 /**
  * A result document as read: version 2's shape whatever the file's version. Every fingerprint in a tls or inspection
  * result's `chain` and `aia.fetched` is described in `certificates`; the other references (inspection's `path`,
- * crl/ocsp `namedBy`) are fingerprints that resolve when the file was version 2 (version 1 described only the
+ * whose presented links may name their place in `chain` instead: model/certificates.ts pathFingerprints; crl/ocsp
+ * `namedBy`) are fingerprints that resolve when the file was version 2 (version 1 described only the
  * presented and fetched certificates, and kept its own shape of those fields).
  */
 export interface ReadDocument extends Omit<RunDocument, 'schemaVersion' | 'comparison'> {
@@ -69,6 +71,8 @@ export function parseResultDocument(text: string, source: string): ReadDocument 
     const result = checkResult(value);
     if (result === null) return fail(`results[${index}] is not a check result`);
     if (version === 1) return liftCertificates(result, certificates, (why) => fail(`results[${index}] (${result.id}): ${why}`));
+    const badLink = unresolvedPathLink(result);
+    if (badLink !== null) return fail(`results[${index}] (${result.id}): ${badLink}`);
     const unresolved = certificateReferences(result).find((fingerprint) => !Object.hasOwn(certificates, fingerprint));
     if (unresolved !== undefined) return fail(`results[${index}] (${result.id}) refers to certificate ${unresolved}, which "certificates" does not describe`);
     return result;
@@ -140,7 +144,7 @@ function checkResult(value: unknown): CheckResult | null {
  * when it has no fingerprint. Fields an older writer did not record are empty.
  */
 function certificateDescription(value: unknown): CertificateDescription | null {
-  if (!isObject(value) || typeof value['sha256'] !== 'string' || !/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/i.test(value['sha256'])) return null;
+  if (!isObject(value) || !isFingerprint(value['sha256'])) return null;
   const text = (key: string) => stringOr(value[key], '');
   const nullableText = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : null);
   const list = (key: string) => (Array.isArray(value[key]) ? (value[key] as unknown[]).filter((item): item is string => typeof item === 'string') : []);

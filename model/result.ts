@@ -41,7 +41,10 @@ export type CertificateDescription = {
   /** ISO 8601; '' when unreadable. */
   notBefore: string;
   notAfter: string;
-  /** Colon-separated upper-case hex, as `openssl x509 -fingerprint -sha256` prints it: the table's key. */
+  /**
+   * The table's key: 64 upper-case hex digits, as Windows shows a thumbprint (model/fingerprints.ts); documents of
+   * earlier versions wrote OpenSSL's colon-separated form, which readers still accept.
+   */
   sha256: string;
   /** The issuer's signature: 'sha256WithRSAEncryption', 'ecdsa-with-SHA256', 'sha1WithRSAEncryption', …; null when unreadable. */
   signatureAlgorithm: string | null;

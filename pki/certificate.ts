@@ -7,6 +7,7 @@ import type { CertificateDescription } from '../model/result.js';
 import { noExtensions, readStructure, type ExtensionFields, type NameAttribute, type Structure } from './certificate-structure.js';
 import { certificateFields, certificateSignatureAlgorithm, type CertificateFields } from './pkix.js';
 import { describeError } from '../model/evidence-text.js';
+import { compactFingerprint } from '../model/fingerprints.js';
 
 /**
  * One certificate as reports show it: the fields of the document's `certificates` table (model/result.ts, where
@@ -40,7 +41,7 @@ export class ParsedCertificate {
   /** Throws only when OpenSSL cannot read the DER at all; everything past that is recorded, never thrown. */
   constructor(readonly der: Buffer) {
     this.x509 = new X509Certificate(der);
-    this.sha256 = this.x509.fingerprint256;
+    this.sha256 = compactFingerprint(this.x509.fingerprint256);
   }
 
   /**

@@ -1,10 +1,35 @@
-import type { RunDocument } from '../model/result.js';
+import type { CheckResult, Evidence, RunDocument } from '../model/result.js';
 
 /**
- * The `--json` document (shared/interface.md, "JSON result document"), exactly as the model holds it, compact:
- * at 2,000 endpoints indentation alone is megabytes, and `jq .` indents for a person who reads it.
+ * The `--json` document (shared/interface.md, "JSON result document"), compact: at 2,000 endpoints indentation
+ * alone is megabytes, and `jq .` indents for a person who reads it.
  * JSON.stringify escapes control characters and lone surrogates, so hostile evidence survives a round trip.
  */
 export function renderJson(doc: RunDocument): string {
-  return `${JSON.stringify(doc)}\n`;
+  return `${JSON.stringify({ ...doc, results: doc.results.map(withoutEmptyEvidence) })}\n`;
 }
+
+/**
+ * The result with its evidence fields that hold null or an empty list left out (top-level fields stay: the contract
+ * names url, address, port and remediation, and a reader finds them even when null or ''). Most evidence fields say
+ * what went wrong (`failure`, `hostnameError`, `weakCrypto`, `ede`, …) and are null or empty on every check that
+ * passed: written out, they were a tenth of a 2,000-endpoint document. Nothing is lost: for jq (`.evidence.failure`)
+ * and JavaScript readers a missing field reads as null (or undefined), and the tool's own readers
+ * (model/read-document.ts, the reporters' defensive evidence readers) treat absent as null or empty.
+ * Only the evidence's own fields: inside them (a dns hop, a certificate's key exchange) values stay as observed.
+ */
+function withoutEmptyEvidence(result: CheckResult): CheckResult {
+  const evidence: Evidence = {};
+  for (const [key, value] of Object.entries(result.evidence)) {
+    if (value === null || (Array.isArray(value) && value.length === 0 && !EMPTY_IS_A_FINDING.has(key))) continue;
+    evidence[key] = value;
+  }
+  return { ...result, evidence };
+}
+
+/**
+ * Evidence lists whose emptiness is itself what was observed, so absent would say less: `serviceTags: []` on an
+ * address means "looked up, in no service tag" (a firewall built from the tags blocks it; model/allowlist.ts),
+ * where no field means the run had no --service-tags.
+ */
+const EMPTY_IS_A_FINDING: ReadonlySet<string> = new Set(['serviceTags']);

@@ -102,8 +102,12 @@ export interface Verdict {
   remediation?: string;
 }
 
+/**
+ * `durationMs` to a tenth of a millisecond, as each step's own figure is (net/deadline.ts elapsedSince): a duration
+ * summed from steps (connect + handshake) would otherwise carry float noise such as 2600.8999999999996 into reports.
+ */
 export function makeResult(subject: ResultSubject, verdict: Verdict, durationMs: number, evidence: Evidence): CheckResult {
-  return { ...subject, ...verdict, remediation: verdict.remediation ?? '', durationMs, evidence };
+  return { ...subject, ...verdict, remediation: verdict.remediation ?? '', durationMs: Math.round(durationMs * 10) / 10, evidence };
 }
 
 /**

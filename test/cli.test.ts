@@ -18,6 +18,7 @@ import { parseResultDocument } from '../model/read-document.js';
 import type { RunDocument } from '../model/result.js';
 import { cliPath, runPreflight, type CliRun } from './support/cli.js';
 import { validateJunit } from './support/xsd.js';
+import { expectCompactForm } from './support/compact-json.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'preflight-cli-'));
 
@@ -335,11 +336,11 @@ describe('deadlines', () => {
  * A schema version 2 document as a real run writes it: compact; each certificate described once, in `certificates`;
  * every fingerprint a chain names described there, and nothing described that no result names.
  */
-function expectCertificatesOnce(text: string): void {
+function expectCertificatesOnce(text: string): { presented: number; elsewhere: number } {
   expect(text.indexOf('\n')).toBe(text.length - 1);
   const doc = JSON.parse(text) as RunDocument;
   expect(doc).toMatchObject({ schemaVersion: 2, comparison: null });
-  const chains = doc.results.filter((r) => (r.check === 'tls' || r.check === 'inspection') && r.status !== 'skip').map((r) => r.evidence['chain'] as string[]);
+  const chains = doc.results.filter((r) => (r.check === 'tls' || r.check === 'inspection') && r.status !== 'skip').map((r) => (r.evidence['chain'] ?? []) as string[]);
   expect(chains.length).toBeGreaterThan(0);
   for (const fingerprint of chains.flat()) expect(doc.certificates[fingerprint]).toMatchObject({ sha256: fingerprint, sans: expect.any(Array), keyType: expect.any(String) });
   const referenced = new Set(doc.results.flatMap((r) => certificateReferences(r)));
@@ -348,6 +349,7 @@ function expectCertificatesOnce(text: string): void {
   expect(text.split('"notBefore":')).toHaveLength(Object.keys(doc.certificates).length + 1);
   // And the reader takes it back as it is.
   expect(parseResultDocument(text, 'lab.json')).toEqual(doc);
+  return expectCompactForm(text);
 }
 
 describe('preflight lab', () => {
@@ -367,6 +369,9 @@ describe('preflight lab', () => {
     expect(doc.results.find((r) => r.id === 'crl:http://crl3.digicert.com/DigiCertGlobalRootG2.crl')).toMatchObject({ status: 'pass', code: 'CRL_OK' });
     expect(doc.results.some((r) => r.code === 'TLS_CERT_REVOKED')).toBe(true);
     expect(validateJunit(junit)).toBe('');
-    expectCertificatesOnce(readFileSync(json, 'utf8'));
+    // Its inspection paths name presented certificates by their place in the chain, and anchors by fingerprint.
+    const links = expectCertificatesOnce(readFileSync(json, 'utf8'));
+    expect(links.presented).toBeGreaterThan(0);
+    expect(links.elsewhere).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -93,7 +93,7 @@ describe('a fleet of three lab runners', () => {
     expect(text.code).toBe(0);
     const listed = text.stdout.split('\n').filter((line) => line !== '');
     expect(listed).toEqual([...new Set(listed)].sort());
-    const hops = doc.results.filter((r) => r.check === 'dns').flatMap((r) => (r.evidence['chain'] as Array<{ name: string; type: string; value: string }>)
+    const hops = doc.results.filter((r) => r.check === 'dns').flatMap((r) => ((r.evidence['chain'] ?? []) as Array<{ name: string; type: string; value: string }>)
       .flatMap((hop) => (hop.type === 'CNAME' ? [hop.name, hop.value] : [hop.name])));
     // The lab's chains go through its privatelink and Traffic Manager zones, as Microsoft's do.
     expect(hops.some((name) => name.endsWith('.privatelink.lab-identity.net'))).toBe(true);

@@ -1,10 +1,11 @@
 // The presented certificate chain next to the issuers the profile expects: what a security team needs to see to
 // decide whether a device re-signs the traffic. Names come from the document's `certificates` table; every name
 // is server-supplied text (a certificate can be made with any subject).
+import { pathFingerprints } from '../../model/certificates.js';
 import type { CertificateTable, CheckResult } from '../../model/result.js';
 import { codeLink, statusBadge, targetOf } from './badges.js';
 import { html, type Html } from './escape.js';
-import { objects, text, texts } from './evidence.js';
+import { text, texts } from './evidence.js';
 
 /** Where a link of the built path came from, as the inspection evidence names it. */
 const SOURCES: Readonly<Record<string, string>> = {
@@ -37,13 +38,12 @@ export function certificateSection(results: readonly CheckResult[], certificates
 function comparison(result: CheckResult, chain: readonly string[], expected: readonly string[], certificates: Readonly<CertificateTable>, explained: ReadonlySet<string>): Html {
   const vendor = text(result.evidence['vendor']);
   const observed = text(result.evidence['observedIssuer']);
-  const path = objects(result.evidence['path']);
-  const beyond = path.filter((link) => text(link['source']) !== 'presented');
+  const beyond = pathFingerprints(result.evidence).filter((link) => link.source !== 'presented');
   return html`<div class="chain-compare">
 <h4>${statusBadge(result.status)} Certificates at ${targetOf(result)} ${codeLink(result.code, explained)}${vendor === null ? '' : html` <span class="vendor">vendor: ${vendor}</span>`}</h4>
 <div class="columns">
 <div><h5>Presented chain (leaf first)</h5><ol class="certs">${chain.map((fingerprint) => certificateItem(fingerprint, certificates, observed))}</ol>
-${beyond.length === 0 ? '' : html`<p class="path">Completed by: ${beyond.map((link, i) => html`${i > 0 ? '; ' : ''}${nameOf(text(link['sha256']) ?? '', certificates)} (${SOURCES[text(link['source']) ?? ''] ?? text(link['source']) ?? ''})`)}</p>`}
+${beyond.length === 0 ? '' : html`<p class="path">Completed by: ${beyond.map((link, i) => html`${i > 0 ? '; ' : ''}${nameOf(link.sha256 ?? '', certificates)} (${SOURCES[link.source ?? ''] ?? link.source ?? ''})`)}</p>`}
 ${text(result.evidence['pathEnd']) === null ? '' : html`<p class="path">Path ends: ${text(result.evidence['pathEnd'])}</p>`}</div>
 <div><h5>Expected issuers</h5>${expected.length === 0 ? html`<p>none recorded for this check</p>` : html`<ul class="expected">${expected.map((name) => html`<li>${name}</li>`)}</ul>`}</div>
 </div>

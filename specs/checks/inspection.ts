@@ -99,8 +99,17 @@ export function judgeInspection(port: number, evidence: TlsEvidence, assessment:
   };
 }
 
-/** The chain and the path built over it (anchor included) as fingerprints, each certificate described by `refer`'s table. */
+/**
+ * The chain as fingerprints and the path built over it (anchor included), each certificate described by `refer`'s
+ * table. A presented link names its position in `chain` (`{source: 'presented', chain: 0}`) rather than repeating
+ * the fingerprint `chain` already holds; a link from elsewhere (trust store, --ca-file, AIA) names its fingerprint.
+ */
 export function inspectionEvidence(evidence: TlsEvidence, assessment: InspectionAssessment, refer: CertificateReferrer = fingerprintOnly): Evidence {
+  const chain = evidence.chain.map(refer);
+  const pathLink = ({ certificate, source }: InspectionAssessment['path']['links'][number]): Evidence => {
+    const position = source === 'presented' ? chain.indexOf(refer(certificate.observed)) : -1;
+    return position >= 0 ? { source, chain: position } : { sha256: refer(certificate.observed), source };
+  };
   return {
     protocol: evidence.protocol,
     vendor: assessment.vendor,
@@ -108,7 +117,7 @@ export function inspectionEvidence(evidence: TlsEvidence, assessment: Inspection
     decidedBy: assessment.decidedBy,
     reason: assessment.reason,
     pathEnd: assessment.path.end.kind,
-    path: assessment.path.links.map((link) => ({ sha256: refer(link.certificate.observed), source: link.source })),
-    chain: evidence.chain.map(refer),
+    path: assessment.path.links.map(pathLink),
+    chain,
   };
 }
