@@ -17,11 +17,13 @@ export function renderJson(doc: RunDocument): string {
  * and JavaScript readers a missing field reads as null (or undefined), and the tool's own readers
  * (model/read-document.ts, the reporters' defensive evidence readers) treat absent as null or empty.
  * Only the evidence's own fields: inside them (a dns hop, a certificate's key exchange) values stay as observed.
+ * Likewise an evidence `host` or `address` that restates the result's own (restatesResult).
  */
 function withoutEmptyEvidence(result: CheckResult): CheckResult {
   const evidence: Evidence = {};
   for (const [key, value] of Object.entries(result.evidence)) {
     if (value === null || (Array.isArray(value) && value.length === 0 && !EMPTY_IS_A_FINDING.has(key))) continue;
+    if (restatesResult(result, key, value)) continue;
     evidence[key] = value;
   }
   return { ...result, evidence };
@@ -33,3 +35,12 @@ function withoutEmptyEvidence(result: CheckResult): CheckResult {
  * where no field means the run had no --service-tags.
  */
 const EMPTY_IS_A_FINDING: ReadonlySet<string> = new Set(['serviceTags']);
+
+/**
+ * An evidence `host` or `address` equal to the result's own field says nothing the result does not (the probe
+ * carries them for the session; at 2,000 endpoints they were 0.3 MB). One that differs (the address a proxy or a
+ * hosts-file pin connected to) stays.
+ */
+function restatesResult(result: CheckResult, key: string, value: unknown): boolean {
+  return (key === 'host' && value === result.host) || (key === 'address' && value === result.address);
+}

@@ -135,11 +135,18 @@ describe('the JSON writer', () => {
     const written = JSON.parse(text) as RunDocument;
     expect(written.results[0]!.evidence).toEqual({ suffixes: ['lab.test'], resolvers: ['127.0.0.53:53'], failure: { code: 'DNS_NXDOMAIN', resolver: '127.0.0.53:53', detail: null }, resolvedByProxy: false });
     // serviceTags: [] is a finding (looked up, in no tag), not an absence: it stays.
-    expect(written.results[1]!.evidence).toEqual({ address: '127.0.0.1', port: 443, connectMs: 1.2, serviceTags: [] });
+    // The tcp evidence's address restates the result's own: left out; its port (the one connected) differs and stays.
+    expect(written.results[1]!.address).toBe('127.0.0.1');
+    expect(written.results[1]!.evidence).toEqual({ port: 443, connectMs: 1.2, serviceTags: [] });
     expect(written.results[0]).toMatchObject({ address: null, port: null, url: null, remediation: '' });
     expect(text).toContain('"url":null');
     // The model the reporters render from still has them: only the file leaves them out.
     expect(dns.evidence['ede']).toEqual([]);
+  });
+
+  it('keeps an evidence address that differs from the result\'s (where a pin or proxy connected)', () => {
+    const pinned = { ...tcp, evidence: { ...tcp.evidence, address: '192.0.2.7' } };
+    expect(JSON.parse(renderJson(runDocument([pinned]))).results[0].evidence.address).toBe('192.0.2.7');
   });
 
   it('writes a document the console, JUnit and HTML reporters render from once read back, as they render the run', () => {
