@@ -1,5 +1,6 @@
 // Runs of the preflight CLI for the bench: argument lists, a timed run with its JSON result's size, and the totals
 // read back from the console report.
+import { readFileSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,15 @@ import { timedRun, type TimedRun } from './processes.js';
 
 const distRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(distRoot, 'cli', 'main.js');
+/** The node options the CLI's own `#!` line gives it, so that the bench runs it as the installed command runs. */
+export const CLI_NODE_FLAGS = nodeFlagsOf(readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '');
+
+/** `#!/usr/bin/env -S node --flag …` → ['--flag', …]. */
+export function nodeFlagsOf(shebang: string): string[] {
+  const words = shebang.replace(/^#!/, '').trim().split(/\s+/);
+  const node = words.findIndex((word) => word === 'node' || word.endsWith('/node'));
+  return node < 0 ? [] : words.slice(node + 1);
+}
 const RUN_DEADLINE_MS = 300_000;
 const FAILURE_LINES_SHOWN = 3;
 /** What the CLI's console report ends with. */
@@ -38,7 +48,7 @@ export interface CliTarget {
 
 export function cliArgs(target: CliTarget, only: string, concurrency: number | null, jsonFile?: string): string[] {
   return [
-    CLI, '--config', target.configFile, '--resolver', `${target.resolver.host}:${target.resolver.port}`, '--port-map', `443=${target.tlsPort}`,
+    ...CLI_NODE_FLAGS, CLI, '--config', target.configFile, '--resolver', `${target.resolver.host}:${target.resolver.port}`, '--port-map', `443=${target.tlsPort}`,
     '--ca-file', target.caFile, '--only', only, '--no-proxy',
     ...(concurrency === null ? [] : ['--concurrency', String(concurrency)]),
     ...(jsonFile === undefined ? [] : ['--json', jsonFile]),
