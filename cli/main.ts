@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --max-old-space-size=1024
+#!/usr/bin/env node
 // The preflight command line: parse, plan, run the specs, write the reports, exit with the contract's code.
-// Why the heap flag: a 2,000-endpoint run keeps 63-80 MB live, but with the default limit (a quarter of RAM) V8
-// lets the old generation grow to 4x the live size between full collections, and that garbage was most of the
-// peak RSS. A limit under ~2 GB makes V8 grow the heap by a smaller factor (1.3-2x); 1 GB is still ten times what
-// the largest run keeps live. It has to be on node's command line: set at run time, V8 ignores it.
+// No heap flag on the #! line: `env -S` (needed to pass one) is not understood by busybox's env (Alpine images),
+// where the tool would not start at all. A large run's peak memory is mostly garbage V8 has not collected yet;
+// NODE_OPTIONS=--max-old-space-size=1024 makes V8 grow its heap by a smaller factor (README, "Performance").
 import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
