@@ -22,7 +22,8 @@ import { runChecks } from '../runner/run-checks.js';
 import { compileUserSpecs, type UserSpecs } from '../runner/user-specs.js';
 import { withProxyRouting } from '../proxy/discover.js';
 
-export interface RunOptions extends PlanOptions {
+/** What a run and a merge share: the reports to write, the service tags to annotate with, what fails. */
+export interface ReportingOptions {
   json?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
@@ -32,6 +33,9 @@ export interface RunOptions extends PlanOptions {
   serviceTags?: string | undefined;
   /** `--fail-on`: which statuses make the exit code 1 (default: failure). */
   failOn: readonly FailOnKind[];
+}
+
+export interface RunOptions extends PlanOptions, ReportingOptions {
   /** `--baseline`: an earlier --json result to compare this run with. */
   baseline?: string | undefined;
   /** `--specs DIR`: the user's own spec files, run with the checks. */

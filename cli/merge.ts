@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../config/errors.js';
 import { annotateServiceTags } from '../model/annotate-service-tags.js';
-import { statusFailsRun, type FailOnKind } from '../model/fail-on.js';
+import { statusFailsRun } from '../model/fail-on.js';
 import { mergeDocuments, type MergedDocument } from '../model/merge.js';
 import { readResultDocument } from '../model/read-document.js';
 import { loadServiceTags } from '../model/service-tags.js';
@@ -14,16 +14,10 @@ import { renderServiceTagsSection } from '../reporters/service-tags-console.js';
 import { validateReportTargets } from '../reporters/targets.js';
 import { writeReports, writeReportText } from '../reporters/write.js';
 import { toolVersion } from '../runner/document.js';
-import { consoleStream, EXIT_CHECK_FAILED, EXIT_OK } from './execute.js';
+import { consoleStream, EXIT_CHECK_FAILED, EXIT_OK, type ReportingOptions } from './execute.js';
 
-export interface MergeOptions {
+export interface MergeOptions extends ReportingOptions {
   files: readonly string[];
-  json?: string | undefined;
-  junit?: string | undefined;
-  html?: string | undefined;
-  prometheus?: string | undefined;
-  serviceTags?: string | undefined;
-  failOn: readonly FailOnKind[];
 }
 
 export async function executeMerge(options: MergeOptions): Promise<number> {
