@@ -2,19 +2,19 @@
 // Every bad input ends in a one-line UsageError; config errors name the file, the line and the key.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { getServers } from 'node:dns';
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
-import { CHECK_KINDS, type CheckKind } from '../model/codes.js';
 import { UsageError } from './errors.js';
 import { isCalendarDate, type ExpectedFailure } from './expected-failures.js';
-import { endpointTemplate, HOST_NAME, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
-import { IP_FAMILIES, type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
+import { endpointTemplate, planEndpoint, refuseUnusedVars, type EndpointTemplate } from './endpoints.js';
+import { type IpFamily, type Limits, type ResolverAddress, type RunPlan, type Timeouts } from './plan.js';
 import { proxyUrlProblem, readAgentConfigFile, resolveProxy } from './proxy-settings.js';
 import { machineProxy, type MachineProxyOptions } from './proxy-options.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 import { systemHostsPath } from '../probes/hosts-file.js';
+import { parseChecks, parseIpFamily, parsePortMap, parseVar, positiveInteger } from './option-values.js';
+import { parseResolver, systemResolversOrFail } from './resolvers.js';
 
 export interface PlanOptions extends Partial<Omit<MachineProxyOptions, 'env' | 'proxy' | 'agentConfig'>> {
   profile?: string;
@@ -50,7 +50,6 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_CONCURRENCY = 256;
 /** The largest public CRLs are a few MB; 20 MB leaves room without letting an endless answer fill memory. */
 const DEFAULT_CRL_MAX_BYTES = 20 * 1024 * 1024;
-const RESOLV_CONF = '/etc/resolv.conf';
 
 /** What one source (a profile, a config file, the command line) contributes; undefined: it says nothing. */
 interface Settings {
@@ -236,52 +235,6 @@ function mergeSettings(earlier: Settings, later: Settings): Settings {
 // ---------------------------------------------------------------------------------------------------------
 // Values from the command line and the config
 
-function parseResolver(text: string, fail: Fail): ResolverAddress {
-  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
-  const colons = text.split(':').length - 1;
-  const [host = '', portText] = bracketed !== null ? [bracketed[1], bracketed[2]] : colons > 1 ? [text] : text.split(':');
-  const validHost = bracketed !== null || colons > 1 ? isIPv6(host) : isIPv4(host);
-  if (!validHost) {
-    fail(isIP(host) === 0 && HOST_NAME.test(host)
-      ? 'a resolver must be an IP address (a name would need a resolver itself)'
-      : 'expected IP[:PORT], IPv6 as [::1]:53');
-  }
-  const port = portText === undefined ? 53 : parsePort(portText);
-  return port === undefined ? fail('port must be 1-65535') : { host, port };
-}
-
-/**
- * The nameservers of a resolv.conf text. Scope ids (fe80::1%eth0) are dropped: the plan holds bare IP literals.
- */
-export function systemResolvers(resolvConf: string): ResolverAddress[] {
-  const resolvers: ResolverAddress[] = [];
-  for (const line of resolvConf.split('\n')) {
-    const [keyword, address] = line.trim().split(/\s+/);
-    const host = address?.replace(/%.*$/, '');
-    if (keyword === 'nameserver' && host !== undefined && isIP(host) !== 0) resolvers.push({ host, port: 53 });
-  }
-  return resolvers;
-}
-
-/** resolv.conf where there is one; elsewhere (Windows) the servers Node's own resolver was configured with. */
-async function systemResolversOrFail(): Promise<ResolverAddress[]> {
-  // Windows has no resolv.conf (C:\etc\resolv.conf would be someone's file): Node's resolver has the servers.
-  const text = process.platform === 'win32' ? '' : await readFile(RESOLV_CONF, 'utf8').catch(() => '');
-  const fromFile = systemResolvers(text);
-  const resolvers = fromFile.length > 0 ? fromFile : getServers().flatMap((server) => parseNodeServer(server));
-  if (resolvers.length === 0) throw new UsageError(`no DNS server found in ${RESOLV_CONF} or the system settings: pass --resolver HOST[:PORT]`);
-  return resolvers;
-}
-
-/** dns.getServers() gives "1.2.3.4", "1.2.3.4:5353", "::1" or "[::1]:5353". */
-function parseNodeServer(server: string): ResolverAddress[] {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
-  if (bracketed?.[1]) return [{ host: bracketed[1], port: Number(bracketed[2] ?? 53) }];
-  if (isIP(server) !== 0) return [{ host: server, port: 53 }];
-  const [host, port] = server.split(':');
-  return host && isIPv4(host) ? [{ host, port: Number(port ?? 53) }] : [];
-}
-
 /**
  * The hosts file to read: one named with --hosts-file must be readable (exit 2 before any probe); the system's
  * may be missing (then there is none), and is read during the run.
@@ -303,50 +256,6 @@ function checkedProxy(text: string, at: Locate): Record<string, never> {
   return problem === null ? {} : at(['proxy'], problem);
 }
 
-function parsePortMap(text: string): [string, number][] {
-  return text.split(',').map((pair) => {
-    const [from = '', to = '', extra] = pair.split('=');
-    const fromPort = parsePort(from.trim());
-    const toPort = parsePort(to.trim());
-    if (fromPort === undefined || toPort === undefined || extra !== undefined) {
-      return usage(`--port-map "${text}": expected PORT=PORT[,PORT=PORT…]`);
-    }
-    return [String(fromPort), toPort];
-  });
-}
-
-// Same rules as varName and varValue in config/schema.json: a value ends up inside a host name.
-const VAR_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-const VAR_VALUE = /^[A-Za-z0-9_.-]+$/;
-
-function parseVar(text: string): [string, string] {
-  const equals = text.indexOf('=');
-  const name = text.slice(0, equals);
-  const value = text.slice(equals + 1);
-  if (equals < 0 || !VAR_NAME.test(name) || !VAR_VALUE.test(value)) {
-    return usage(`--var "${text}": expected KEY=VALUE, the value part of a host name (letters, digits, '-', '.', '_')`);
-  }
-  return [name, value];
-}
-
-function parseChecks(only: string | undefined): CheckKind[] {
-  // host checks this Windows machine; elsewhere they would only add skips, so they run when --only names them.
-  if (only === undefined) return CHECK_KINDS.filter((kind) => kind !== 'host' || process.platform === 'win32');
-  const known = `known: ${CHECK_KINDS.join(', ')}`;
-  const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const unknown = names.find((name) => !(CHECK_KINDS as readonly string[]).includes(name));
-  if (unknown !== undefined) usage(`--only "${only}": unknown check kind "${unknown}" (${known})`);
-  if (names.length === 0) usage(`--only "${only}": name at least one check kind (${known})`);
-  return CHECK_KINDS.filter((kind) => names.includes(kind));
-}
-
-function parseIpFamily(text: string | undefined): IpFamily | undefined {
-  if (text === undefined) return undefined;
-  const family = IP_FAMILIES.find((candidate) => String(candidate) === text.trim());
-  if (family === undefined) usage(`--ip-family "${text}": expected ${IP_FAMILIES.join(', ')}`);
-  return family;
-}
-
 async function readCertificates(path: string, fail: Fail): Promise<string[]> {
   let text: string;
   try {
@@ -366,15 +275,6 @@ function parsesAsCertificate(pem: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parsePort(text: string): number | undefined {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : 0;
-  return port >= 1 && port <= 65535 ? port : undefined;
-}
-
-function positiveInteger(value: number, option: string, unit: string): number {
-  return Number.isInteger(value) && value >= 1 ? value : usage(`${option} ${value}: expected a whole number of ${unit}, at least 1`);
 }
 
 function fileErrorText(error: unknown): string {

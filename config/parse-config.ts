@@ -1,6 +1,6 @@
 // Config text: YAML (JSON is YAML too), validated by config/schema.json, errors pointed at a line. The one
 // place that knows the file's syntax; config/load.ts turns what it returns into a plan.
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from './errors.js';
 import type { Expectation, IpFamily, Limits, Timeouts } from './plan.js';
@@ -68,7 +68,8 @@ export function parseConfig(text: string, label: string): { file: ConfigFile; at
     // e.g. too many alias expansions
     return at([], error instanceof Error ? error.message : String(error));
   }
-  const validate = configValidator();
+  // The schema is what makes data a ConfigFile: the validator says so of what it accepts.
+  const validate = configValidator() as ValidateFunction<ConfigFile>;
   if (validate(data)) return { file: data, at };
   const error = mostTelling(validate.errors ?? []);
   if (error === undefined) return at([], 'does not match config/schema.json');

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv, AnySchemaObject, ValidateFunction } from 'ajv';
-import type { ConfigFile } from './parse-config.js';
 import { packageRoot } from './profiles.js';
 
 /** Loads ajv and the precompiled code synchronously: both are CommonJS, and config parsing is synchronous. */
@@ -16,11 +15,11 @@ const require = createRequire(import.meta.url);
 
 export const PRECOMPILED_FILE = 'schema-validator.cjs';
 
-type StampedValidator = ValidateFunction<ConfigFile> & { schemaSha256?: unknown };
+type StampedValidator = ValidateFunction & { schemaSha256?: unknown };
 
-let validator: ValidateFunction<ConfigFile> | undefined;
+let validator: ValidateFunction | undefined;
 
-export function configValidator(): ValidateFunction<ConfigFile> {
+export function configValidator(): ValidateFunction {
   if (validator === undefined) {
     const text = schemaText();
     validator = precompiled(join(packageRoot(), 'config', PRECOMPILED_FILE), schemaStamp(text)) ?? compile(text, false).validate;
@@ -29,7 +28,7 @@ export function configValidator(): ValidateFunction<ConfigFile> {
 }
 
 /** The validator in `file` when it was generated from the schema stamped `stamp`; undefined otherwise. */
-export function precompiled(file: string, stamp: string): ValidateFunction<ConfigFile> | undefined {
+export function precompiled(file: string, stamp: string): ValidateFunction | undefined {
   if (!existsSync(file)) return undefined;
   const loaded = require(file) as StampedValidator;
   return typeof loaded === 'function' && loaded.schemaSha256 === stamp ? loaded : undefined;
@@ -44,13 +43,13 @@ export function schemaStamp(text: string): string {
 }
 
 /** The one way the schema is compiled, at start-up or for the standalone code, so that both judge alike. */
-export function compile(text: string, forStandaloneCode: boolean): { ajv: Ajv; validate: ValidateFunction<ConfigFile> } {
+export function compile(text: string, forStandaloneCode: boolean): { ajv: Ajv; validate: ValidateFunction } {
   const { Ajv } = require('ajv') as typeof import('ajv');
   // verbose: errors carry their schema, whose errorMessage (an annotation only) is the line a person sees.
   // allErrors: an unknown key (often a typo) is the better message even when another rule failed first.
   const ajv = new Ajv({ verbose: true, allErrors: true, ...(forStandaloneCode ? { code: { source: true } } : {}) });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-  return { ajv, validate: ajv.compile<ConfigFile>(JSON.parse(text) as AnySchemaObject) };
+  return { ajv, validate: ajv.compile(JSON.parse(text) as AnySchemaObject) };
 }
 
 /** The CommonJS module the build writes to config/schema-validator.cjs for the schema text `text`. */
