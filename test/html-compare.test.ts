@@ -139,6 +139,14 @@ describe('merge --html', () => {
     expectInOrder(page, ['class="verdict fail"', 'id="matrix"', 'id="runners"', 'id="failures"', 'id="codes"']);
   });
 
+  it('no runner fails but some warn: the headline says so, not "all pass"', () => {
+    const warned = mergeDocuments([
+      { source: 'a.json', document: runner('agent-01', [dns('login.test')]) },
+      { source: 'b.json', document: runner('agent-02', [dns('login.test'), tcp('login.test', 'warn', 'TLS_WEAK_CRYPTO' as CheckResult['code'])]) },
+    ], '1.0.0');
+    expect(renderMergeHtml(warned, { failOn: ['failure'] })).toContain('<p class="headline">No runner fails; 1 warning to read</p>');
+  });
+
   it('one row per endpoint host, one column per runner, the worst status in each cell; — where a runner has no check', () => {
     const matrix = page.slice(page.indexOf('<table class="matrix">'), page.indexOf('</table>', page.indexOf('<table class="matrix">')));
     expect(matrix.match(/<th scope="col" class="runner"/g)).toHaveLength(3);

@@ -29,7 +29,8 @@ export function renderMergeHtml(doc: MatrixDocument, options: MatrixHtmlOptions)
   const summary = summarize(doc.results);
   const tone = withFailures.length > 0 ? 'fail' : doc.results.length > 0 && doc.results.every((r) => r.status === 'skip') ? 'fail' : summary.warned > 0 ? 'warn' : 'pass';
   const headline = withFailures.length > 0 ? `${withFailures.length} of ${count(doc.runners.length, 'runner')} with failures`
-    : tone === 'fail' ? 'Nothing was tested: every check of every runner was skipped' : `All ${count(doc.runners.length, 'runner')} pass`;
+    : tone === 'fail' ? 'Nothing was tested: every check of every runner was skipped'
+      : tone === 'warn' ? `No runner fails; ${count(summary.warned, 'warning')} to read` : `All ${count(doc.runners.length, 'runner')} pass`;
   const body = html`<header>
 <h1>Egress preflight: merge of ${count(doc.runners.length, 'runner')}</h1>
 <p class="meta">${doc.profile || 'no profile'} · ${count(summary.total, 'check')} on ${count(hosts.length, 'host')} · earliest start ${doc.startedAt || 'unknown'} · span ${ms(doc.durationMs)} · merged on ${doc.host.hostname} by ${doc.tool.name} ${doc.tool.version}</p>
