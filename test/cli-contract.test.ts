@@ -240,6 +240,19 @@ describe('a run that tested nothing never exits 0', () => {
 });
 
 describe('the lab claims only what it verified', () => {
+  it('`lab --only dns,tcp,tls`: a passing handshake says revocation was not checked, and the revoked certificate is not claimed', async () => {
+    const run = await preflight(['lab', ...LAB_DEADLINE, '--only', 'dns,tcp,tls', '--json', '-']);
+    const document = JSON.parse(run.stdout) as { results: Array<{ check: string; status: string; message: string; evidence: Record<string, unknown> }> };
+    const passed = document.results.filter((r) => r.check === 'tls' && r.status === 'pass');
+    expect(passed.length).toBeGreaterThan(0);
+    for (const result of passed) {
+      expect(result.message).toMatch(/; revocation not checked \(no crl or ocsp check in this run\)$/);
+      expect(result.evidence['revocation']).toBe('not checked: no crl or ocsp check in this run');
+    }
+    expect(run.stderr).toContain('  lab-windowsazure.windowsazure.com (tls, inspection):');
+    expect(run.code).toBe(0);
+  }, 120_000);
+
   it('`lab -p entra-connect-health`: the revocation hosts its certificates name are served though the profile does not list them', async () => {
     const run = await preflight(['lab', ...LAB_DEADLINE, '-p', 'entra-connect-health']);
     expect(run.stdout).not.toContain('DNS_NXDOMAIN on a healthy host');

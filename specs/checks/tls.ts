@@ -53,8 +53,12 @@ export function tlsCheck(run: CheckRun, target: AddressTarget): Promise<CheckRes
     const revocations = await revocationsOf(run, evidence);
     // A chain missing its intermediate is judged as the agent's Windows meets it: completed from the AIA URL.
     const completion = await chainCompletion(run, evidence);
-    const verdict = completedTlsVerdict(judgeTls(target.port, evidence, revocations), completion, certificateFindings(evidence, revocations), describeHandshake(evidence, target.port), evidence);
-    return makeResult(subject, verdict, (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), { ...tlsReportEvidence(evidence, revocations, run.certificates.refer), ...completionEvidence(completion, run.certificates.refer) });
+    const judged = completedTlsVerdict(judgeTls(target.port, evidence, revocations), completion, certificateFindings(evidence, revocations), describeHandshake(evidence, target.port), evidence);
+    // Revocation is learnt from the crl and ocsp checks' fetches: without them a pass must not read as "not revoked".
+    const unchecked = !run.wants('crl') && !run.wants('ocsp');
+    const verdict = unchecked && judged.status === 'pass' ? { ...judged, message: `${judged.message}; revocation not checked (no crl or ocsp check in this run)` } : judged;
+    const noted: Evidence = unchecked ? { revocation: 'not checked: no crl or ocsp check in this run' } : {};
+    return makeResult(subject, verdict, (evidence.connectMs ?? 0) + (evidence.handshakeMs ?? 0), { ...tlsReportEvidence(evidence, revocations, run.certificates.refer), ...completionEvidence(completion, run.certificates.refer), ...noted });
   });
 }
 
