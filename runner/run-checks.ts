@@ -3,7 +3,6 @@
 // run by vitest's own test runner (@vitest/runner) here too, reading the same CheckRun, and each endpoint
 // test's CheckResults are collected from its task.meta. No worker thread, no RPC per test: vitest's node side
 // (Vite, the pools, `vitest/node`) is not loaded at all.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { File as RunnerTestFile, Task as RunnerTask, Test as RunnerTest, VitestRunner, VitestRunnerConfig } from '@vitest/runner';
@@ -15,6 +14,7 @@ import { CheckRun } from '../specs/check-run.js';
 import { provideCheckRun } from '../specs/current-run.js';
 import type { RunListener } from './run-events.js';
 import { ObservationSession } from './session.js';
+import { runnerConfig, vitestTestRunner } from './vitest-runner.js';
 import { runUserSpecs } from './user-spec-run.js';
 import type { UserSpecs } from './user-specs.js';
 
@@ -127,35 +127,16 @@ function certificatesOf(run: CheckRun, results: readonly CheckResult[]): Certifi
   return table;
 }
 
-/**
- * vitest's test runner, the very module instance whose `test` and `describe` the spec imports from 'vitest'
- * (resolved from vitest's own location, not a second copy).
- */
-async function vitestTestRunner(): Promise<typeof import('@vitest/runner')> {
-  const fromVitest = createRequire(createRequire(import.meta.url).resolve('vitest/package.json'));
-  return import(pathToFileURL(fromVitest.resolve('@vitest/runner')).href) as Promise<typeof import('@vitest/runner')>;
-}
-
-const RUNNER_CONFIG: VitestRunnerConfig = {
+const RUNNER_CONFIG: VitestRunnerConfig = runnerConfig({
   root: distRoot,
-  setupFiles: [],
-  name: undefined,
-  passWithNoTests: true,
-  testNamePattern: undefined,
   allowOnly: false,
-  sequence: { seed: 0, hooks: 'stack', setupFiles: 'list' },
-  chaiConfig: undefined,
   // Tests only await results already in flight; the concurrency cap lives in the observation session.
   maxConcurrency: 1_000_000,
   // Every network step has its own deadline, so a test cannot hang on the network.
   testTimeout: 0,
   hookTimeout: 0,
-  retry: 0,
-  includeTaskLocation: false,
   tags: [],
-  tagsFilter: undefined,
-  strictTags: false,
-};
+});
 
 function* testsOf(task: RunnerTask): Generator<RunnerTest> {
   if (task.type === 'test') yield task;

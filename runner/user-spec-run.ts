@@ -2,7 +2,6 @@
 // the built-in spec and against the same CheckRun: their helpers read the run's observation session, so a name
 // the profile also checks is resolved once. Every test becomes a result of kind `spec`; a test that throws is a
 // failed result with the error's message, never a crash of the tool.
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { File as RunnerFile, Task as RunnerTask, Test as RunnerTest, VitestRunner, VitestRunnerConfig } from '@vitest/runner';
 import type { Code, Status } from '../model/codes.js';
@@ -10,6 +9,7 @@ import type { CheckResult } from '../model/result.js';
 import type { CheckRun } from '../specs/check-run.js';
 import { provideCheckRun } from '../specs/current-run.js';
 import type { RunListener } from './run-events.js';
+import { runnerConfig, vitestTestRunner } from './vitest-runner.js';
 import type { CompiledSpec, UserSpecs } from './user-specs.js';
 
 /**
@@ -138,27 +138,11 @@ async function pinExpectTestPath(dir: string): Promise<void> {
   Object.defineProperty(expect.getState(), 'testPath', { value: dir, configurable: true, writable: true, enumerable: true });
 }
 
-/** vitest's test runner, the very instance whose `test` the compiled specs import from 'vitest'. */
-async function vitestTestRunner(): Promise<typeof import('@vitest/runner')> {
-  const fromVitest = createRequire(createRequire(import.meta.url).resolve('vitest/package.json'));
-  return import(pathToFileURL(fromVitest.resolve('@vitest/runner')).href) as Promise<typeof import('@vitest/runner')>;
-}
-
-const RUNNER_CONFIG: VitestRunnerConfig = {
+const RUNNER_CONFIG: VitestRunnerConfig = runnerConfig({
   root: '',
-  setupFiles: [],
-  name: undefined,
-  passWithNoTests: true,
-  testNamePattern: undefined,
   allowOnly: true,
-  sequence: { seed: 0, hooks: 'stack', setupFiles: 'list' },
-  chaiConfig: undefined,
   maxConcurrency: 5,
   testTimeout: USER_TEST_TIMEOUT_MS,
   hookTimeout: USER_TEST_TIMEOUT_MS,
-  retry: 0,
-  includeTaskLocation: false,
   tags: [{ name: FAILS_IN_LAB_TAG, description: 'fails in `preflight lab` by design: the lab network simulates the fault this test detects' }],
-  tagsFilter: undefined,
-  strictTags: false,
-};
+});
