@@ -24,6 +24,8 @@ export interface RunPlan {
   concurrency: number;
   /** True when the config or --concurrency set it: a hard cap. Otherwise it grows while operations only wait on the network. */
   concurrencyFixed?: boolean;
+  /** Threads for TCP connects and TLS handshakes besides the main one (--threads); absent: by the machine's cores and the plan's size. */
+  probeThreads?: number;
   limits: Limits;
   /** Explicit proxy, with where the setting came from; null when connections go direct. */
   proxy: ProxyPlan | null;

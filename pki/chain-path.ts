@@ -23,12 +23,9 @@ export interface ChainPath {
   end: PathEnd;
 }
 
-/**
- * The longest chain followed, by the tls probe through the issuers Node reports and by the path builder here:
- * OpenSSL's default verify depth. Real chains have three or four certificates, but a shorter limit than OpenSSL's
- * made a valid 30-certificate chain pass tls (OpenSSL verified it) and look inspected here (the path ran out).
- */
-export const MAX_CHAIN_DEPTH = 100;
+import { MAX_CHAIN_DEPTH } from './presented-chain.js';
+
+export { MAX_CHAIN_DEPTH };
 /** How many partial paths one search may visit. */
 const MAX_PATHS_EXPLORED = 256;
 

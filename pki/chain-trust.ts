@@ -7,6 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import { observeCertificate, oneLineName, ParsedCertificate, type ObservedCertificate } from './certificate.js';
 import { buildPath } from './chain-path.js';
 import { trustAnchors, type TrustAnchors } from './trust-anchors.js';
+import { PresentedCertificates, type PresentedChain } from './presented-chain.js';
 import { lastVerifyError, verifySteps, type VerifyStep } from './verify-chain.js';
 
 /** What the tls evidence says about a presented chain: the fields Node's verifying handshake used to fill. */
@@ -37,16 +38,25 @@ export class ChainTrust {
   private readonly chains = new Map<string, ChainEntry>();
   private readonly hostnameErrors = new Map<string, string | null>();
 
-  /** `caPems`: the PEM texts trusted besides Node's bundled roots (--ca-file, trust.caFiles). */
-  constructor(private readonly caPems: readonly string[]) {}
+  /**
+   * `caPems`: the PEM texts trusted besides Node's bundled roots (--ca-file, trust.caFiles). `certificates`: where
+   * the DERs of presented chains arrive (the session's, fed by its probe threads as their messages come in).
+   */
+  constructor(private readonly caPems: readonly string[], private readonly certificates = new PresentedCertificates()) {}
+
+  /** judgePresented for certificates at hand (leaf first), as a handshake in this thread reads them. */
+  judge(presented: readonly X509Certificate[], host: string, now: number): ChainJudgment {
+    return this.judgePresented({ fingerprints: presented.map((certificate) => certificate.fingerprint256), ders: presented.map((certificate) => certificate.raw) }, host, now);
+  }
 
   /**
    * The judgment of `presented` (leaf first, at least the leaf) for `host` at `now` (ms since the epoch). Only the
    * dates are played again per call: a run may outlast a certificate's last valid second.
    */
-  judge(presented: readonly X509Certificate[], host: string, now: number): ChainJudgment {
-    const key = presented.map((certificate) => certificate.fingerprint256).join(' ');
-    const entry = this.entryFor(key, presented);
+  judgePresented(presented: PresentedChain, host: string, now: number): ChainJudgment {
+    this.certificates.learn(presented);
+    const key = presented.fingerprints.join(' ');
+    const entry = this.entryFor(key, presented.fingerprints);
     const hostKey = `${key} ${host}`;
     let hostnameError = this.hostnameErrors.get(hostKey);
     if (hostnameError === undefined) {
@@ -60,19 +70,24 @@ export class ChainTrust {
     return { chain: entry.chain, authorized: authorizationError === null, authorizationError, hostnameError, anchoredInTrustStore: entry.anchoredInTrustStore };
   }
 
-  private entryFor(key: string, presented: readonly X509Certificate[]): ChainEntry {
+  private entryFor(key: string, fingerprints: readonly string[]): ChainEntry {
     let entry = this.chains.get(key);
     if (!entry) {
       this.counts.chainsVerified += 1;
       // Node already parsed each of these DERs, so ParsedCertificate cannot fail on them; describing one never
       // throws (an odd certificate is described as unreadable, with the reason, and the others as usual).
-      const parsed = presented.map((certificate) => ParsedCertificate.fromDer(certificate.raw));
+      const parsed = fingerprints.map((fingerprint) => ParsedCertificate.fromDer(asBuffer(this.certificates.derOf(fingerprint))));
       const anchors = (this.anchors ??= trustAnchors({ caPems: this.caPems, expectedIssuers: NO_EXPECTED_ISSUERS }));
       entry = { parsed, chain: parsed.map(observeCertificate), steps: verifySteps(parsed, anchors), anchoredInTrustStore: isAnchored(parsed, anchors) };
       this.chains.set(key, entry);
     }
     return entry;
   }
+}
+
+/** A DER that crossed threads arrives as a plain Uint8Array: viewed as a Buffer, not copied. */
+function asBuffer(der: Uint8Array): Buffer {
+  return Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength);
 }
 
 /** Trust, not expectation, is the question here. */

@@ -47,7 +47,8 @@ export function elasticLimit(getLimiter: () => Limiter, options: ElasticLimitOpt
   };
 }
 
-function eventLoopUtilizationSampler(): () => number {
+/** This thread's event-loop utilization over each interval between calls. */
+export function eventLoopUtilizationSampler(): () => number {
   let last = performance.eventLoopUtilization();
   return () => {
     const now = performance.eventLoopUtilization();

@@ -5,6 +5,8 @@ import type { TransportCode } from '../model/codes.js';
 import type { ObservedCertificate } from '../pki/certificate.js';
 import type { ChainTrust } from '../pki/chain-trust.js';
 import type { HandshakeFailure } from './tls-failures.js';
+import type { PresentedChain } from '../pki/presented-chain.js';
+import type { ProbeContext } from './probe.js';
 
 /**
  * Opens the byte stream the handshake runs over: a direct TCP connection by default, a proxy's CONNECT tunnel
@@ -28,6 +30,8 @@ export interface TlsTarget {
   chainTrust?: ChainTrust;
   /** Default: a direct TCP connection to address:port. */
   transport?: Transport;
+  /** Runs each attempt (connect and handshake): in a probe thread when the session has them. Default: in this thread. */
+  attempt?: AttemptRunner;
   /** The proxy (redacted) whose tunnel `transport` opens and where that setting came from; absent when direct. */
   via?: string;
   /** Deadline of opening the transport; the handshake has ctx.stepTimeoutMs. Default: ctx.stepTimeoutMs. */
@@ -86,3 +90,37 @@ export type TlsEvidence = {
 };
 
 export const MODERN_TLS_PROTOCOLS: readonly string[] = ['TLSv1.2', 'TLSv1.3'];
+
+/** 'modern' offers TLS 1.2–1.3; 'legacy' asks again with TLS 1.0–1.1 only. */
+export type Mode = 'modern' | 'legacy';
+
+/** What an established session shows, before its chain is judged. Plain data: it crosses threads. */
+export type Session = Pick<TlsEvidence, 'cipher' | 'keyExchange'> & {
+  protocol: string;
+  /** null for an anonymous cipher suite: no certificate at all. */
+  presented: PresentedChain | null;
+  /** Node's own verdict: what evidence says when there is no certificate to judge. */
+  nodeAuthorized: boolean;
+  nodeAuthorizationError: string | null;
+};
+
+export interface AttemptTarget {
+  /** SNI (unless an IP literal). */
+  host: string;
+  address: string;
+  /** The port actually connected to (after the port map). */
+  port: number;
+  /** Deadline of opening the transport; the handshake has ctx.stepTimeoutMs. Default: ctx.stepTimeoutMs. */
+  connectTimeoutMs?: number;
+  /** Default: a direct TCP connection to address:port. Never set for an attempt sent to a probe thread. */
+  transport?: Transport;
+}
+
+export type Attempt =
+  | { outcome: 'established'; connectMs: number; handshakeMs: number; session: Session }
+  | { outcome: 'handshake-failed'; connectMs: number; handshakeMs: number; failure: NonNullable<TlsEvidence['handshakeFailure']> }
+  | { outcome: 'transport-failed'; failure: NonNullable<TlsEvidence['transportFailure']> };
+
+/** Runs one attempt; in-thread by default, in a probe thread when the session has them. */
+export type AttemptRunner = (target: AttemptTarget, mode: Mode, ctx: ProbeContext) => Promise<Attempt>;
+

@@ -1,30 +1,26 @@
 // One TLS handshake over an open byte stream, and what the session shows: protocol, cipher, key exchange, and the
-// presented chain judged once per distinct chain by the run's ChainTrust (the handshake itself holds no CAs).
+// presented chain as plain data (the handshake itself holds no CAs: the run's ChainTrust judges each distinct chain
+// once, in the main thread). Runs in a probe thread as well as in the main one.
 import type net from 'node:net';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import type { X509Certificate } from 'node:crypto';
-import { ChainTrust } from '../pki/chain-trust.js';
-import { MAX_CHAIN_DEPTH } from '../pki/chain-path.js';
+import { readPresentedChain } from '../pki/presented-chain.js';
 import { describeError } from './probe.js';
-import type { TlsEvidence, TlsTarget } from './tls-evidence.js';
+import type { Mode, Session, TlsEvidence } from './tls-evidence.js';
 import { HandshakeTimeout } from './tls-failures.js';
 
-/** 'modern' offers TLS 1.2–1.3; 'legacy' asks again with TLS 1.0–1.1 only. */
-export type Mode = 'modern' | 'legacy';
-
-/** What an established session shows. */
-export type Session = Pick<TlsEvidence, 'protocol' | 'cipher' | 'keyExchange' | 'authorized' | 'authorizationError' | 'hostnameError' | 'anchoredInTrustStore' | 'chain'> & { protocol: string };
-
-/** The handshake in `mode` over `socket`; rejects with Node's error, or HandshakeTimeout when `signal` fires first. */
-export function handshake(socket: net.Socket, target: TlsTarget, mode: Mode, signal: AbortSignal): Promise<Session> {
+/**
+ * The handshake in `mode` over `socket` with `host` as SNI; rejects with Node's error, or HandshakeTimeout when
+ * `signal` fires first. `known`: which certificates the judging thread already holds (their DER is not copied).
+ */
+export function handshake(socket: net.Socket, host: string, mode: Mode, signal: AbortSignal, known: (fingerprint: string) => boolean): Promise<Session> {
   const secureContext = secureContextFor(mode);
   return new Promise((resolve, reject) => {
     const tlsSocket = tls.connect({
       socket,
       secureContext,
       // SNI must be a name (RFC 6066): an IP literal endpoint sends none.
-      ...(isIP(target.host) ? {} : { servername: target.host }),
+      ...(isIP(host) ? {} : { servername: host }),
       // Validation is judged from the evidence: the chain is wanted even when it fails.
       rejectUnauthorized: false,
       // Node's own floor for DH groups (1024) would end the handshake before a weaker group can be reported.
@@ -46,7 +42,7 @@ export function handshake(socket: net.Socket, target: TlsTarget, mode: Mode, sig
     tlsSocket.once('secureConnect', () => {
       // Read everything before destroying the socket: the peer certificate lives with the connection.
       try {
-        const session = readSession(tlsSocket, target);
+        const session = readSession(tlsSocket, known);
         finish(() => resolve(session));
       } catch (error) {
         finish(() => reject(new Error(`the server's certificate could not be read: ${describeError(error)}`)));
@@ -55,34 +51,24 @@ export function handshake(socket: net.Socket, target: TlsTarget, mode: Mode, sig
   });
 }
 
-function readSession(tlsSocket: tls.TLSSocket, target: TlsTarget): Session {
+function readSession(tlsSocket: tls.TLSSocket, known: (fingerprint: string) => boolean): Session {
   // Not getPeerCertificate(true): it builds a detailed object per certificate, about 1 ms a handshake, the
   // largest cost of a big run. The X509Certificate form carries the DER and the presented issuers.
   const leaf = tlsSocket.getPeerX509Certificate();
-  const session = { protocol: tlsSocket.getProtocol() ?? 'unknown', cipher: tlsSocket.getCipher()?.standardName ?? null, keyExchange: keyExchangeOf(tlsSocket) };
-  // No certificate (an anonymous cipher suite): Node's own verdict, which says so, is all there is.
-  if (!leaf) return { ...session, authorized: tlsSocket.authorized, authorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
-  const chainTrust = target.chainTrust ?? new ChainTrust(target.caPems);
-  return { ...session, ...chainTrust.judge(presentedChain(leaf), target.host, Date.now()) };
+  return {
+    protocol: tlsSocket.getProtocol() ?? 'unknown',
+    cipher: tlsSocket.getCipher()?.standardName ?? null,
+    keyExchange: keyExchangeOf(tlsSocket),
+    presented: leaf ? readPresentedChain(leaf, known) : null,
+    nodeAuthorized: tlsSocket.authorized,
+    nodeAuthorizationError: tlsSocket.authorizationError ? String(tlsSocket.authorizationError) : null,
+  };
 }
 
 function keyExchangeOf(tlsSocket: tls.TLSSocket): TlsEvidence['keyExchange'] {
   const info = tlsSocket.getEphemeralKeyInfo() as Partial<tls.EphemeralKeyInfo> | null;
   if (!info?.type) return null;
   return { type: info.type, name: info.name ?? null, bits: info.size ?? null };
-}
-
-/** The certificates the server presented, leaf first, following issuers while the peer sent them. */
-function presentedChain(leaf: X509Certificate): X509Certificate[] {
-  const chain: X509Certificate[] = [];
-  const seen = new Set<string>();
-  for (let current: X509Certificate | undefined = leaf; current && chain.length < MAX_CHAIN_DEPTH; current = current.issuerCertificate) {
-    // A self-signed certificate is its own issuer: stop rather than loop.
-    if (seen.has(current.fingerprint256)) break;
-    seen.add(current.fingerprint256);
-    chain.push(current);
-  }
-  return chain;
 }
 
 // Contexts without CAs: OpenSSL then cannot verify, so Node skips its host name check (getPeerCertificate(true),

@@ -1,23 +1,24 @@
 // The tls probe: one handshake with the endpoint's name as SNI, the presented chain captured whatever validation
 // says, and, when a TLS 1.2+ handshake fails, a second one that asks with TLS 1.0–1.1 only: a server that
-// accepts it speaks only old TLS. Validation (which code) is the tls check's business; this only observes.
-import type net from 'node:net';
-import { DNS_CODES, PROXY_CODES, TCP_CODES, type TransportCode } from '../model/codes.js';
-import { classifyConnectError, openConnection } from '../net/connect.js';
-import { elapsedSince, releaseDeadline, stepDeadline, type Probe, type ProbeContext } from './probe.js';
-import type { TlsEvidence, TlsTarget } from './tls-evidence.js';
+// accepts it speaks only old TLS. Validation (which code) is the tls check's business; this only observes. The
+// attempts may run in a probe thread (target.attempt); the chain is judged here, once per distinct chain.
+import { ChainTrust, type ChainJudgment } from '../pki/chain-trust.js';
+import { describeError, type Probe } from './probe.js';
+import { attemptTls } from './tls-attempt.js';
+import type { Attempt, AttemptTarget, Session, TlsEvidence, TlsTarget } from './tls-evidence.js';
 import { handshakeFailureOf, speaksOnlyOlderThanTls10, type HandshakeFailure } from './tls-failures.js';
-import { handshake, type Mode, type Session } from './tls-handshake.js';
 
 export type { HandshakeFailureCode } from './tls-failures.js';
 
-const TRANSPORT_CODES: ReadonlySet<string> = new Set([...DNS_CODES, ...TCP_CODES, ...PROXY_CODES].filter((code) => !code.endsWith('_OK')));
-
 export const probeTls: Probe<TlsTarget, TlsEvidence> = async (target, ctx) => {
   const base = { host: target.host, address: target.address, port: target.port, via: target.via ?? null };
-  const modern = await attempt(target, ctx, 'modern');
+  const attemptTarget: AttemptTarget = { host: target.host, address: target.address, port: target.port, connectTimeoutMs: target.connectTimeoutMs, transport: target.transport };
+  const run = target.attempt ?? attemptTls;
+  const chainTrust = target.chainTrust ?? new ChainTrust(target.caPems);
+  const judged = (attempt: Attempt): JudgedAttempt => judgeAttempt(attempt, chainTrust, target.host);
+  const modern = judged(await run(attemptTarget, 'modern', ctx));
   if (modern.outcome !== 'handshake-failed' || !worthAskingLegacy(modern.failure.code)) return evidenceFrom(base, modern, null);
-  const legacy = await attempt(target, ctx, 'legacy');
+  const legacy = judged(await run(attemptTarget, 'legacy', ctx));
   if (legacy.outcome === 'established') {
     return { ...evidenceFrom(base, legacy, null), handshakeFailure: modern.failure, legacyRetry: { protocol: legacy.session.protocol, detail: `the server accepted ${legacy.session.protocol}`, olderThanTls10: false } };
   }
@@ -30,41 +31,26 @@ function worthAskingLegacy(code: HandshakeFailure['code']): boolean {
   return code === 'TLS_HANDSHAKE_FAILED';
 }
 
-type Attempt =
-  | { outcome: 'established'; connectMs: number; handshakeMs: number; session: Session }
-  | { outcome: 'handshake-failed'; connectMs: number; handshakeMs: number; failure: NonNullable<TlsEvidence['handshakeFailure']> }
-  | { outcome: 'transport-failed'; failure: NonNullable<TlsEvidence['transportFailure']> };
+type JudgedSession = Omit<Session, 'presented' | 'nodeAuthorized' | 'nodeAuthorizationError'> & ChainJudgment;
+type JudgedAttempt = Exclude<Attempt, { outcome: 'established' }> | { outcome: 'established'; connectMs: number; handshakeMs: number; session: JudgedSession };
 
-async function attempt(target: TlsTarget, ctx: ProbeContext, mode: Mode): Promise<Attempt> {
-  const started = performance.now();
-  const transport = target.transport ?? ((signal: AbortSignal) => openConnection(target.address, target.port, signal));
-  let socket: net.Socket;
-  const connectDeadline = stepDeadline(ctx, target.connectTimeoutMs ?? ctx.stepTimeoutMs);
-  try {
-    socket = await transport(connectDeadline);
-  } catch (error) {
-    return { outcome: 'transport-failed', failure: transportFailureOf(error) };
-  } finally {
-    releaseDeadline(connectDeadline);
+/** The session's chain judged by the run's ChainTrust; a chain that cannot be read fails the handshake, as Node would. */
+function judgeAttempt(attempt: Attempt, chainTrust: ChainTrust, host: string): JudgedAttempt {
+  if (attempt.outcome !== 'established') return attempt;
+  const { presented, nodeAuthorized, nodeAuthorizationError, ...session } = attempt.session;
+  // No certificate (an anonymous cipher suite): Node's own verdict, which says so, is all there is.
+  if (presented === null) {
+    return { ...attempt, session: { ...session, authorized: nodeAuthorized, authorizationError: nodeAuthorizationError, hostnameError: null, anchoredInTrustStore: false, chain: [] } };
   }
-  const connectMs = elapsedSince(started);
-  // The TLS socket reports what goes wrong from here on; the raw socket must not crash the process meanwhile.
-  socket.on('error', () => {});
-  const handshakeStarted = performance.now();
-  const handshakeDeadline = stepDeadline(ctx);
   try {
-    const session = await handshake(socket, target, mode, handshakeDeadline);
-    return { outcome: 'established', connectMs, handshakeMs: elapsedSince(handshakeStarted), session };
+    return { ...attempt, session: { ...session, ...chainTrust.judgePresented(presented, host, Date.now()) } };
   } catch (error) {
-    return { outcome: 'handshake-failed', connectMs, handshakeMs: elapsedSince(handshakeStarted), failure: handshakeFailureOf(error) };
-  } finally {
-    releaseDeadline(handshakeDeadline);
-    // Already closed with the TLS socket, unless tls.connect itself threw.
-    socket.destroy();
+    const failure = handshakeFailureOf(new Error(`the server's certificate could not be read: ${describeError(error)}`));
+    return { outcome: 'handshake-failed', connectMs: attempt.connectMs, handshakeMs: attempt.handshakeMs, failure };
   }
 }
 
-function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via'>, result: Attempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
+function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via'>, result: JudgedAttempt, legacyRetry: TlsEvidence['legacyRetry']): TlsEvidence {
   const noSession = { protocol: null, cipher: null, keyExchange: null, authorized: false, authorizationError: null, hostnameError: null, anchoredInTrustStore: false, chain: [] };
   const observedAt = new Date().toISOString();
   switch (result.outcome) {
@@ -75,11 +61,4 @@ function evidenceFrom(base: Pick<TlsEvidence, 'host' | 'address' | 'port' | 'via
     case 'established':
       return { ...base, observedAt, connectMs: result.connectMs, handshakeMs: result.handshakeMs, transportFailure: null, handshakeFailure: null, legacyRetry, ...result.session };
   }
-}
-
-function transportFailureOf(error: unknown): NonNullable<TlsEvidence['transportFailure']> {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (error instanceof Error && typeof code === 'string' && TRANSPORT_CODES.has(code)) return { code: code as TransportCode, detail: error.message };
-  const failure = classifyConnectError(error, false);
-  return { code: failure.code, detail: failure.message };
 }

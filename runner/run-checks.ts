@@ -45,7 +45,8 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal, extras: 
   // In this thread a crash no test catches would end the process with a stack; it is the tool's failure instead.
   const onUnhandled = (error: unknown) => void internalErrors.push(error instanceof Error ? error.message : String(error));
   process.on('unhandledRejection', onUnhandled);
-  const run = new CheckRun(plan, new ObservationSession(plan));
+  const session = new ObservationSession(plan);
+  const run = new CheckRun(plan, session);
   // Every check's result as soon as it is judged: a check may finish long before its test reports, and Ctrl-C
   // must not lose it. Prerequisites of kinds the plan leaves out (tcp under --only tls) are not reported.
   const judged = new Map<string, CheckResult>();
@@ -83,6 +84,7 @@ export async function runChecks(plan: RunPlan, interrupt?: AbortSignal, extras: 
     return await Promise.race([interrupted, all()]);
   } finally {
     process.removeListener('unhandledRejection', onUnhandled);
+    await session.close();
   }
 }
 

@@ -18,11 +18,14 @@ import { probeTunnel, type TunnelEvidence } from '../probes/tunnel.js';
 import { describeProxySource } from '../config/proxy-settings.js';
 import type { PlannedRoute, ProxyPlan } from '../config/plan.js';
 import { RouteBook } from '../proxy/route-book.js';
-import { probeTcp, type TcpEvidence } from '../probes/tcp.js';
-import type { TlsEvidence } from '../probes/tls-evidence.js';
+import type { TcpEvidence, TcpTarget } from '../probes/tcp.js';
+import type { AttemptRunner, TlsEvidence } from '../probes/tls-evidence.js';
 import type { ChainTrust } from '../pki/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
-import { elasticLimit, socketBudget } from '../probes/elastic-limit.js';
+import { elasticLimit, eventLoopUtilizationSampler, socketBudget } from '../probes/elastic-limit.js';
+import { PresentedCertificates } from '../pki/presented-chain.js';
+import { attemptTls } from '../probes/tls-attempt.js';
+import { ProbeThreads, probeThreadCount } from './probe-threads.js';
 import { RunMemo } from './run-memo.js';
 
 /**
@@ -59,10 +62,18 @@ export class ObservationSession {
   private chainTrustBuilt: Promise<ChainTrust> | undefined;
   /** What checks derive from observations (CRL signatures, chain links, revocations), once per run. */
   readonly derived = new RunMemo();
+  /** The DER of every certificate the run's handshakes presented, whichever thread read it. */
+  private readonly certificates = new PresentedCertificates();
+  /** Where direct TCP connects and TLS attempts run: threads of their own in a large run, else this one. */
+  private readonly threads: ProbeThreads;
 
   constructor(readonly plan: RunPlan, private readonly signal: AbortSignal = new AbortController().signal) {
-    // A cap set by the user is a hard one; the default grows while operations only wait on the network.
-    const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()) });
+    this.threads = new ProbeThreads(plan.probeThreads ?? probeThreadCount(plannedConnections(plan)), this.certificates, signal);
+    // A cap set by the user is a hard one; the default grows while operations only wait on the network: in this
+    // thread and in the probe threads, whichever is busier.
+    const ownUtilization = eventLoopUtilizationSampler();
+    const utilization = () => Math.max(ownUtilization(), this.threads.utilization());
+    const elastic = plan.concurrencyFixed === true ? undefined : elasticLimit(() => this.limiter, { base: plan.concurrency, max: Math.max(plan.concurrency, socketBudget()), utilization });
     this.limiter = new Limiter(plan.concurrency, { onQueued: elastic });
     this.routes = new RouteBook(plan, signal);
     const connecting = {
@@ -120,7 +131,8 @@ export class ObservationSession {
 
   /** `port` is the port the endpoint names; the connection goes to its mapped port. */
   tcp(address: string, port: number): Promise<TcpEvidence> {
-    return this.observe(`tcp ${address} ${port}`, probeTcp, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
+    const probe: Probe<TcpTarget, TcpEvidence> = (target, ctx) => this.threads.run('tcp', target, ctx);
+    return this.observe(`tcp ${address} ${port}`, probe, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
   }
 
   /**
@@ -131,17 +143,27 @@ export class ObservationSession {
     const mapped = this.connectPort(port);
     const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
     const probe = async (target: Parameters<typeof probeTls>[0], ctx: ProbeContext) => probeTls({ ...target, chainTrust: await this.chainTrust() }, ctx);
-    if (address !== null) return this.observe(`tls ${host} ${address} ${port}`, probe, { ...common, address }, this.plan.timeouts.tls);
+    if (address !== null) {
+      const attempt: AttemptRunner = ({ transport: _direct, ...direct }, mode, ctx) => this.threads.run('tls', { target: direct, mode }, ctx);
+      return this.observe(`tls ${host} ${address} ${port}`, probe, { ...common, address, attempt }, this.plan.timeouts.tls);
+    }
     const transport = this.requireProxy(host, port);
     const proxy = this.proxyFor(host, port);
     const via = proxy ? `${proxy.display} (from ${describeProxySource(proxy)})` : '';
-    const target = { ...common, address: host, via, transport: (signal: AbortSignal) => transport(host, mapped, signal) };
+    // A tunnel's socket cannot cross threads: its handshake runs here.
+    const attempt: AttemptRunner = (target, mode, ctx) => attemptTls(target, mode, ctx, (fingerprint) => this.certificates.has(fingerprint));
+    const target = { ...common, address: host, via, attempt, transport: (signal: AbortSignal) => transport(host, mapped, signal) };
     return this.observe(`tls ${host} via-proxy ${port}`, probe, target, this.plan.timeouts.tls);
   }
 
   /** The run's one ChainTrust, built on first use. */
   chainTrust(): Promise<ChainTrust> {
-    return (this.chainTrustBuilt ??= import('../pki/chain-trust.js').then(({ ChainTrust }) => new ChainTrust(this.plan.trust.caPems)));
+    return (this.chainTrustBuilt ??= import('../pki/chain-trust.js').then(({ ChainTrust }) => new ChainTrust(this.plan.trust.caPems, this.certificates)));
+  }
+
+  /** The run is over: its probe threads end. */
+  close(): Promise<void> {
+    return this.threads.close();
   }
 
   private requireProxy(host: string, port: number): ProxyTransport {
@@ -228,4 +250,9 @@ export class ObservationSession {
   private once<E>(key: string, start: () => Promise<E>): Promise<E> {
     return this.derived.once('observation', key, start);
   }
+}
+
+/** Connections the plan names before DNS says how many addresses each has: one per endpoint port. */
+function plannedConnections(plan: RunPlan): number {
+  return plan.endpoints.reduce((sum, endpoint) => sum + endpoint.ports.length, 0);
 }
