@@ -1,8 +1,9 @@
 // Config text: YAML (JSON is YAML too), validated by config/schema.json, errors pointed at a line. The one
 // place that knows the file's syntax; config/load.ts turns what it returns into a plan. JSON text is read by
 // JSON.parse, and yaml parses it only when an error needs a line (parseJson).
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type Pair, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, Pair, YAMLMap } from 'yaml';
 import { UsageError } from './errors.js';
 import type { Expectation, IpFamily, Limits, Timeouts } from './plan.js';
 import { configValidator } from './schema-validator.js';
@@ -43,6 +44,16 @@ export interface EndpointDetails {
   sample?: string;
 }
 
+/**
+ * yaml is loaded when first needed (it is CommonJS on Node, so synchronously): loading it is 60-100 ms of a start, and
+ * a JSON config that extends no profile never needs it, unless an error needs a line.
+ */
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  return (yamlModule ??= require('yaml') as typeof import('yaml'));
+}
+
 export type Path = readonly (string | number)[];
 /** Throws a UsageError naming the file, the line of the value at `path` (or of `key` in the mapping there) and the path. */
 export type Locate = (path: Path, reason: string, key?: string) => never;
@@ -79,6 +90,7 @@ export function parseConfig(text: string, label: string): { file: ConfigFile; at
 
 /** The text as yaml reads it, positions counted; a syntax error is a UsageError at its line. */
 function parseYaml(text: string, label: string): { doc: Document; lineCounter: LineCounter } {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   const syntaxError = doc.errors[0];
@@ -193,11 +205,12 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: Path, key?: strin
     node = child.node;
     offset = child.start ?? offset;
   }
-  if (key !== undefined && isMap(node)) offset = startOf(pairOf(node, key)?.key) ?? offset;
+  if (key !== undefined && yaml().isMap(node)) offset = startOf(pairOf(node, key)?.key) ?? offset;
   return lineCounter.linePos(offset).line;
 }
 
 function childOf(node: unknown, segment: string | number): { node: unknown; start: number | undefined } | undefined {
+  const { isMap, isSeq } = yaml();
   if (isMap(node)) {
     const pair = pairOf(node, segment);
     // A block value starts on the line after its key: point at the value, or at the key when it has none.
@@ -211,9 +224,10 @@ function childOf(node: unknown, segment: string | number): { node: unknown; star
 }
 
 function pairOf(map: YAMLMap, key: string | number): Pair | undefined {
+  const { isScalar } = yaml();
   return map.items.find((pair): pair is Pair => isScalar(pair.key) && String(pair.key.value) === String(key));
 }
 
 function startOf(node: unknown): number | undefined {
-  return isNode(node) ? node.range?.[0] : undefined;
+  return yaml().isNode(node) ? node.range?.[0] : undefined;
 }
