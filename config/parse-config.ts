@@ -65,6 +65,7 @@ export function parseConfig(text: string, label: string): { file: ConfigFile; at
   // before the first probe), and yaml is needed only to name a line, so it parses the text when an error needs one.
   let located = json === undefined ? parseYaml(text, label) : undefined;
   const at: Locate = (path, reason, key) => {
+    // (Should yaml refuse a text JSON.parse read, its syntax error is the message, as it was before.)
     located ??= parseYaml(text, label);
     const where = formatPath(path);
     throw new UsageError(`${label}:${lineOf(located.doc, located.lineCounter, path, key)}: ${where === '' ? '' : `${where}: `}${reason}`);
@@ -123,8 +124,8 @@ function parseJson(text: string): { value: object } | undefined {
 
 /**
  * How many object keys valid JSON text writes: strings followed by a colon. Each match takes a whole string, so
- * the search never starts inside one (outside strings, valid JSON has no quotes); a regular expression over the
- * text costs a fraction of a millisecond per 100 KB.
+ * the search never starts inside one (outside strings, valid JSON has no quotes). About as long as JSON.parse
+ * itself: 2-5 ms for a 2,000-endpoint config.
  */
 function keysWritten(text: string): number {
   let count = 0;
