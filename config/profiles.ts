@@ -1,8 +1,8 @@
 // Built-in profiles: the YAML files in config/profiles/ of this package.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { UsageError } from './errors.js';
 
 /** The profile a run uses when neither --profile nor --config names one. */
@@ -62,8 +62,12 @@ export function listProfiles(): ProfileSummary[] {
   return profileNames().map(summarize);
 }
 
+/** yaml is loaded only for a listing: a run reads its profiles through config/parse-config.ts, which loads it itself. */
+const require = createRequire(import.meta.url);
+
 // Built-in profiles are validated against the schema by the tests, so a plain read is enough for a listing.
 function summarize(name: string): ProfileSummary {
+  const { parse } = require('yaml') as typeof import('yaml');
   const profile = asRecord(parse(readFileSync(profilePath(name), 'utf8')));
   const endpoints = Array.isArray(profile['endpoints']) ? profile['endpoints'] : [];
   return {

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../config/errors.js';
 import { DEFAULT_FAIL_ON, type FailOnKind } from '../model/fail-on.js';
 import type { RunDocument } from '../model/result.js';
-import { renderJson } from './json.js';
+import { renderJsonPieces } from './json.js';
 import { reason, STDOUT, type ReportTargets } from './targets.js';
 
 export { STDOUT, type ReportTargets } from './targets.js';
@@ -15,7 +15,13 @@ export interface ReportOptions {
   failOn: readonly FailOnKind[];
 }
 
-type Render = (doc: RunDocument, options: ReportOptions) => string | Promise<string>;
+/**
+ * A report's text: whole, or made piece by piece as it is written (the JSON document, 10 MB at 2,000 endpoints, is
+ * never one string: reporters/json.ts renderJsonPieces).
+ */
+export type ReportText = string | Iterable<string>;
+
+type Render = (doc: RunDocument, options: ReportOptions) => ReportText | Promise<ReportText>;
 
 /** junit-report-builder costs more start-up than the rest of the CLI together: loaded only when asked for. */
 async function renderJunit(doc: RunDocument, options: ReportOptions): Promise<string> {
@@ -38,8 +44,8 @@ export interface ReportIo {
 
 /** Writes every report it can; a report that cannot be written does not stop the others. Throws the first failure after. */
 export async function writeReports(doc: RunDocument, targets: ReportTargets, io: ReportIo, options: ReportOptions = { failOn: DEFAULT_FAIL_ON }): Promise<void> {
-  const reports: Array<{ target: string | undefined; render: Render; write?: (file: string, text: string) => Promise<void> }> = [
-    { target: targets.json, render: renderJson },
+  const reports: Array<{ target: string | undefined; render: Render; write?: (file: string, text: ReportText) => Promise<void> }> = [
+    { target: targets.json, render: renderJsonPieces },
     { target: targets.junit, render: renderJunit },
     { target: targets.html, render: renderHtml },
     // node_exporter's textfile collector may read the directory at any moment: it must never see half a file.
@@ -49,10 +55,19 @@ export async function writeReports(doc: RunDocument, targets: ReportTargets, io:
   for (const { target, render, write = writeReportFile } of reports) {
     if (target === undefined) continue;
     const text = await render(doc, options);
-    if (target === STDOUT) io.stdout(text);
+    if (target === STDOUT) writePieces(text, io);
     else await write(target, text).catch((error: unknown) => failures.push(error));
   }
   if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * Piece by piece to stdout: on Linux, process.stdout writes to a file, a pipe or a terminal synchronously, so no
+ * piece waits in memory for the reader and the whole document is never one string.
+ */
+function writePieces(text: ReportText, io: ReportIo): void {
+  if (typeof text === 'string') io.stdout(text);
+  else for (const piece of text) io.stdout(piece);
 }
 
 /** A report that is not a run's (diff's, merge's, watch's pages): to stdout for `-`, else to its file. */
@@ -61,8 +76,12 @@ export async function writeReportText(target: string, text: string, io: ReportIo
   else await writeReportFile(target, text);
 }
 
-/** Writes one report's text to a file (parents made as needed); a failure is a one-line UsageError. */
-export async function writeReportFile(file: string, text: string): Promise<void> {
+/**
+ * Writes one report's text to a file (parents made as needed); a failure is a one-line UsageError. Text in pieces is
+ * written a piece at a time, each piece made only once the one before it is written (writeFile awaits every write
+ * of an iterable: that is the backpressure).
+ */
+export async function writeReportFile(file: string, text: ReportText): Promise<void> {
   try {
     await makeParents(dirname(resolve(file)));
     await writeFile(file, text, 'utf8');
@@ -76,7 +95,7 @@ export async function writeReportFile(file: string, text: string): Promise<void>
  * is atomic, so a reader sees the old file or the new one. The temporary name does not end in `.prom`, which the
  * textfile collector would read.
  */
-async function writeReportFileAtomically(file: string, text: string): Promise<void> {
+async function writeReportFileAtomically(file: string, text: ReportText): Promise<void> {
   const target = resolve(file);
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   try {
