@@ -29,6 +29,7 @@ export function runOptions<T>(argv: Argv<T>) {
     .option('only', { type: 'string', describe: `only these check kinds, comma separated: ${CHECK_KINDS.join(',')}` })
     .option('timeout', { type: 'number', describe: 'deadline of each network step in ms (default 5000)' })
     .option('concurrency', { type: 'number', describe: 'network operations in flight at once (default 256, growing while they only wait on the network; a value given is a hard cap)' })
+    .option('threads', { type: 'number', describe: 'threads for TCP connects and TLS handshakes besides the main one (default: one per core, at most 4, in runs of 32 or more connections; 0: none)' })
     .option('ip-family', { type: 'string', describe: 'addresses to connect to: auto (all; IPv6 judged as the agent falls back to IPv4), 4 or 6 (default auto)' })
     .option('fail-on', FAIL_ON_OPTION)
     .option('json', { type: 'string', describe: 'write the JSON result document here (- for stdout)' })
@@ -64,6 +65,7 @@ export function toRunOptions(args: ParsedRunArgs): RunOptions {
     hostsFile: args['hosts-file'],
     timeout: args.timeout,
     concurrency: args.concurrency,
+    threads: args.threads,
     ipFamily: args['ip-family'],
     failOn: parseFailOn(args['fail-on'], args.baseline !== undefined),
     json: args.json,

@@ -13,7 +13,7 @@ import { machineProxy, type MachineProxyOptions } from './proxy-options.js';
 import { parseConfig, type ConfigFile, type Locate } from './parse-config.js';
 import { DEFAULT_PROFILE, profilePath } from './profiles.js';
 import { systemHostsPath } from '../probes/hosts-file.js';
-import { parseChecks, parseIpFamily, parsePortMap, parseVar, positiveInteger } from './option-values.js';
+import { parseChecks, parseIpFamily, parsePortMap, parseVar, positiveInteger, threadCount } from './option-values.js';
 import { parseResolver, systemResolversOrFail } from './resolvers.js';
 
 export interface PlanOptions extends Partial<Omit<MachineProxyOptions, 'env' | 'proxy' | 'agentConfig'>> {
@@ -29,6 +29,8 @@ export interface PlanOptions extends Partial<Omit<MachineProxyOptions, 'env' | '
   only?: string;
   timeout?: number;
   concurrency?: number;
+  /** --threads: probe threads besides the main one (absent: by cores and plan size). */
+  threads?: number;
   caFiles?: string[];
   /** --proxy URL. */
   proxy?: string;
@@ -111,6 +113,7 @@ export async function loadPlan(options: PlanOptions): Promise<RunPlan> {
     trust: { caPems: merged.caPems, expectedIssuers: merged.expectedIssuers },
     concurrency: merged.concurrency ?? DEFAULT_CONCURRENCY,
     concurrencyFixed: merged.concurrency !== undefined,
+    ...(options.threads === undefined ? {} : { probeThreads: threadCount(options.threads) }),
     limits: { crlMaxBytes: DEFAULT_CRL_MAX_BYTES, ...merged.limits },
     proxy: resolveProxy({
       option: options.proxy,

@@ -56,6 +56,13 @@ export function positiveInteger(value: number, option: string, unit: string): nu
   return Number.isInteger(value) && value >= 1 ? value : usage(`${option} ${value}: expected a whole number of ${unit}, at least 1`);
 }
 
+/** --threads: 0 (none besides the main thread) up to MAX_PROBE_THREADS. */
+export const MAX_PROBE_THREADS = 64;
+
+export function threadCount(value: number): number {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_PROBE_THREADS ? value : usage(`--threads ${value}: expected a whole number from 0 to ${MAX_PROBE_THREADS}`);
+}
+
 function usage(message: string): never {
   throw new UsageError(message);
 }

@@ -1,6 +1,7 @@
 // `preflight lab`: the tool working without internet. It starts the lab network in this process, points the
 // profile at it (resolver, port map, placeholder names), runs the checks, and then checks the tool itself: every
 // simulated fault must come out with the code it was built to produce, and every healthy host must pass.
+import { UsageError } from '../config/errors.js';
 import { loadPlan, type PlanOptions } from '../config/load.js';
 import type { RunPlan } from '../config/plan.js';
 import { consoleStream, executePlan, EXIT_CHECK_FAILED, EXIT_OK, readBaseline, withUserSpecs, type RunOptions } from '../cli/execute.js';
@@ -53,6 +54,10 @@ export async function startLabRun(options: PlanOptions): Promise<{ plan: RunPlan
     hostsFile: options.hostsFile === undefined ? null : plan.hostsFile,
     portMap: { ...network.portMap, ...plan.portMap },
     trust: { ...plan.trust, caPems: [...plan.trust.caPems, network.trustedRootsPem] },
+    // The lab's servers answer from this very thread: a probe in a thread of its own would meet their answers late
+    // whenever this one is busy (a reset sent right after accept would arrive after the tcp check's watch ends), a
+    // delay the real network does not have. So the lab's probes run here.
+    probeThreads: 0,
   };
   return { plan: pointed, network };
 }
@@ -69,6 +74,7 @@ function revocationHostsBeyond(plan: RunPlan): Array<{ host: string; ports: numb
 
 /** The profile with every unfilled placeholder given a lab name, so that all its hosts are probed. */
 async function labPlan(options: PlanOptions): Promise<RunPlan> {
+  if (options.threads !== undefined) throw new UsageError('lab: --threads does not apply: the lab\'s servers share the tool\'s main thread, so its probes run there too');
   // The lab is on loopback: a proxy from the environment would not reach it (an explicit --proxy still applies).
   const labOptions = { ...options, resolvers: ['127.0.0.1'], timeout: options.timeout ?? LAB_TIMEOUT_MS, noProxy: true };
   const first = await loadPlan(labOptions);
