@@ -6,8 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
-import { createPacResolver } from 'pac-resolver';
-import { QuickJS } from 'quickjs-wasi';
+import type { QuickJS } from 'quickjs-wasi';
 
 /** What the PAC's DNS functions ask of the run. */
 export interface PacEnvironment {
@@ -36,7 +35,7 @@ export const MAX_DECISION_LENGTH = 4096;
 const MAX_STACK_BYTES = 512 * 1024;
 
 /** A compiled WebAssembly module as QuickJS.create takes it (the project's lib has no WebAssembly types). */
-type WasmModule = Extract<NonNullable<Parameters<typeof QuickJS.create>[0]>, { wasm: unknown }>['wasm'];
+type WasmModule = Extract<NonNullable<Parameters<typeof import('quickjs-wasi').QuickJS.create>[0]>, { wasm: unknown }>['wasm'];
 const webAssembly = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
 
 let wasmModule: Promise<WasmModule> | undefined;
@@ -49,6 +48,16 @@ function quickJsModule(): Promise<WasmModule> {
   })());
 }
 
+/**
+ * pac-resolver and QuickJS, loaded on the first PAC evaluation: pac-resolver brings a JavaScript parser and code
+ * generator (esprima, escodegen, ast-types), 0.1 s of start-up every run without a PAC would pay.
+ */
+let engines: Promise<{ createPacResolver: typeof import('pac-resolver').createPacResolver; QuickJS: typeof import('quickjs-wasi').QuickJS }> | undefined;
+
+function pacEngines() {
+  return (engines ??= Promise.all([import('pac-resolver'), import('quickjs-wasi')]).then(([pac, quickjs]) => ({ createPacResolver: pac.createPacResolver, QuickJS: quickjs.QuickJS })));
+}
+
 /** FindProxyForURL(url, host) of `script`; never throws for anything the script does. */
 export async function evaluatePac(script: string, url: string, host: string, env: PacEnvironment, limits: PacLimits): Promise<PacOutcome> {
   const started = performance.now();
@@ -56,6 +65,7 @@ export async function evaluatePac(script: string, url: string, host: string, env
   let vm: QuickJS | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
+    const { createPacResolver, QuickJS } = await pacEngines();
     vm = await QuickJS.create({
       wasm: await quickJsModule(),
       memoryLimit: limits.memoryBytes ?? DEFAULT_PAC_MEMORY_BYTES,

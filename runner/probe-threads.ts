@@ -54,12 +54,14 @@ export class ProbeThreads {
    */
   constructor(private readonly size: number, private readonly certificates: PresentedCertificates, private readonly signal: AbortSignal) {
     signal.addEventListener('abort', () => this.post({ type: 'cancel-all' }), { once: true });
+    // Started now, with the run: a thread loads its modules while the first DNS answers are awaited.
+    if (size > 0) this.threads = this.start();
   }
 
   /** Runs the probe in the least busy thread; here when there are none. */
   run<K extends ThreadProbeKind>(kind: K, input: ThreadProbeKinds[K]['input'], ctx: ProbeContext): Promise<ThreadProbeKinds[K]['output']> {
     const inThread = (): Promise<ThreadProbeKinds[K]['output']> => threadProbe(kind, input, ctx, (fingerprint) => this.certificates.has(fingerprint)).then((output) => this.received(output));
-    const threads = this.size > 0 && !this.broken && !this.closed ? (this.threads ??= this.start()) : [];
+    const threads = this.broken || this.closed ? [] : this.threads ?? [];
     const thread = leastBusy(threads);
     if (!thread) return inThread();
     const id = this.nextId++;
