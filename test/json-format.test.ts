@@ -149,6 +149,17 @@ describe('the JSON writer', () => {
     expect(JSON.parse(renderJson(runDocument([pinned]))).results[0].evidence.address).toBe('192.0.2.7');
   });
 
+  it('leaves out an inspection reason its message ends with, and keeps one it does not', () => {
+    const reason = 'the chain anchors by signature at "Bench Lab Root" (a --ca-file certificate)';
+    const subject = { id: 'inspection:a.lab.test@127.0.0.1:443', check: 'inspection' as const, host: 'a.lab.test', address: '127.0.0.1', port: 443, status: 'pass' as const, code: 'INSPECTION_NONE' as const };
+    const restated = result({ ...subject, message: `a.lab.test at 127.0.0.1:443: not inspected: ${reason}`, evidence: { reason, decidedBy: 'signature' } });
+    const extended = result({ ...subject, message: `a.lab.test at 127.0.0.1:443: not inspected: ${reason}`, evidence: { reason: `${reason}; fetched from its AIA URL`, decidedBy: 'signature' } });
+    const [first, second] = (JSON.parse(renderJson(runDocument([restated, extended]))) as RunDocument).results;
+    expect(first!.evidence).toEqual({ decidedBy: 'signature' });
+    expect(first!.message.endsWith(reason)).toBe(true);
+    expect(second!.evidence['reason']).toBe(`${reason}; fetched from its AIA URL`);
+  });
+
   it('writes a document the console, JUnit and HTML reporters render from once read back, as they render the run', () => {
     const doc = runDocument([dns, tcp]);
     const read = parseResultDocument(renderJson(doc), 'result.json');
