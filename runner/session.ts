@@ -252,7 +252,13 @@ export class ObservationSession {
   }
 }
 
-/** Connections the plan names before DNS says how many addresses each has: one per endpoint port. */
+/**
+ * Connections the plan's tcp, tls and inspection checks make, before DNS says how many addresses each endpoint has:
+ * one per endpoint port. Other kinds connect from the main thread (port 80, proxies), or not at all (dns).
+ */
 function plannedConnections(plan: RunPlan): number {
+  if (!plan.checks.some((kind) => THREADED_KINDS.has(kind))) return 0;
   return plan.endpoints.reduce((sum, endpoint) => sum + endpoint.ports.length, 0);
 }
+
+const THREADED_KINDS: ReadonlySet<string> = new Set(['tcp', 'tls', 'inspection']);
