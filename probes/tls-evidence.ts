@@ -27,7 +27,7 @@ export interface TlsTarget {
    * The run's judge of presented chains (built on the same caPems), shared by every handshake so that each distinct
    * chain is verified once. Default: one for this probe alone.
    */
-  chainTrust?: ChainTrust;
+  chainTrust?: ChainTrust | Promise<ChainTrust>;
   /** Default: a direct TCP connection to address:port. */
   transport?: Transport;
   /** Runs each attempt (connect and handshake): in a probe thread when the session has them. Default: in this thread. */

@@ -2,7 +2,7 @@
 // says, and, when a TLS 1.2+ handshake fails, a second one that asks with TLS 1.0–1.1 only: a server that
 // accepts it speaks only old TLS. Validation (which code) is the tls check's business; this only observes. The
 // attempts may run in a probe thread (target.attempt); the chain is judged here, once per distinct chain.
-import { ChainTrust, type ChainJudgment } from '../pki/chain-trust.js';
+import type { ChainJudgment, ChainTrust } from '../pki/chain-trust.js';
 import { describeError, type Probe } from './probe.js';
 import { attemptTls } from './tls-attempt.js';
 import type { Attempt, AttemptTarget, Session, TlsEvidence, TlsTarget } from './tls-evidence.js';
@@ -14,17 +14,23 @@ export const probeTls: Probe<TlsTarget, TlsEvidence> = async (target, ctx) => {
   const base = { host: target.host, address: target.address, port: target.port, via: target.via ?? null };
   const attemptTarget: AttemptTarget = { host: target.host, address: target.address, port: target.port, connectTimeoutMs: target.connectTimeoutMs, transport: target.transport };
   const run = target.attempt ?? attemptTls;
-  const chainTrust = target.chainTrust ?? new ChainTrust(target.caPems);
-  const judged = (attempt: Attempt): JudgedAttempt => judgeAttempt(attempt, chainTrust, target.host);
-  const modern = judged(await run(attemptTarget, 'modern', ctx));
+  // The handshake does not wait for the PKI code: the judge is awaited once there is a chain to judge.
+  const judged = async (attempt: Attempt): Promise<JudgedAttempt> => attempt.outcome === 'established' ? judgeAttempt(attempt, await (target.chainTrust ?? ownChainTrust(target.caPems)), target.host) : attempt;
+  const modern = await judged(await run(attemptTarget, 'modern', ctx));
   if (modern.outcome !== 'handshake-failed' || !worthAskingLegacy(modern.failure.code)) return evidenceFrom(base, modern, null);
-  const legacy = judged(await run(attemptTarget, 'legacy', ctx));
+  const legacy = await judged(await run(attemptTarget, 'legacy', ctx));
   if (legacy.outcome === 'established') {
     return { ...evidenceFrom(base, legacy, null), handshakeFailure: modern.failure, legacyRetry: { protocol: legacy.session.protocol, detail: `the server accepted ${legacy.session.protocol}`, olderThanTls10: false } };
   }
   const olderThanTls10 = legacy.outcome === 'handshake-failed' && speaksOnlyOlderThanTls10(modern.failure, legacy.failure);
   return evidenceFrom(base, modern, { protocol: null, detail: `TLS 1.0–1.1 failed as well: ${legacy.failure.detail}`, olderThanTls10 });
 };
+
+/** A judge for a probe the session does not share one with (tests, one-off handshakes). */
+async function ownChainTrust(caPems: readonly string[]): Promise<ChainTrust> {
+  const { ChainTrust } = await import('../pki/chain-trust.js');
+  return new ChainTrust(caPems);
+}
 
 /** Silence and non-TLS bytes will not change with the version offered; alerts and resets might. */
 function worthAskingLegacy(code: HandshakeFailure['code']): boolean {

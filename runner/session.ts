@@ -20,6 +20,7 @@ import type { PlannedRoute, ProxyPlan } from '../config/plan.js';
 import { RouteBook } from '../proxy/route-book.js';
 import type { TcpEvidence, TcpTarget } from '../probes/tcp.js';
 import type { AttemptRunner, TlsEvidence } from '../probes/tls-evidence.js';
+import { probeTls } from '../probes/tls.js';
 import type { ChainTrust } from '../pki/chain-trust.js';
 import { Limiter } from '../probes/limiter.js';
 import { elasticLimit, eventLoopUtilizationSampler, socketBudget } from '../probes/elastic-limit.js';
@@ -32,7 +33,6 @@ import { RunMemo } from './run-memo.js';
  * Probes that parse certificates load @peculiar/x509 and the PKI code (a few hundred ms): imported on first use,
  * so that a run's first DNS query does not wait for them.
  */
-const probeTls = async (...args: Parameters<typeof import('../probes/tls.js').probeTls>) => (await import('../probes/tls.js')).probeTls(...args);
 const probeCrl = async (...args: Parameters<typeof import('../probes/crl.js').probeCrl>) => (await import('../probes/crl.js')).probeCrl(...args);
 const probeAia = async (...args: Parameters<typeof import('../probes/aia.js').probeAia>) => (await import('../probes/aia.js')).probeAia(...args);
 const probeOcsp = async (...args: Parameters<typeof import('../probes/ocsp.js').probeOcsp>) => (await import('../probes/ocsp.js')).probeOcsp(...args);
@@ -142,7 +142,8 @@ export class ObservationSession {
   tls(host: string, address: string | null, port: number): Promise<TlsEvidence> {
     const mapped = this.connectPort(port);
     const common = { host, port: mapped, caPems: this.plan.trust.caPems, connectTimeoutMs: this.plan.timeouts.connect };
-    const probe = async (target: Parameters<typeof probeTls>[0], ctx: ProbeContext) => probeTls({ ...target, chainTrust: await this.chainTrust() }, ctx);
+    // The run's judge loads the PKI code on first use; the first handshakes do not wait for it.
+    const probe = (target: Parameters<typeof probeTls>[0], ctx: ProbeContext) => probeTls({ ...target, chainTrust: this.chainTrust() }, ctx);
     if (address !== null) {
       const attempt: AttemptRunner = ({ transport: _direct, ...direct }, mode, ctx) => this.threads.run('tls', { target: direct, mode }, ctx);
       return this.observe(`tls ${host} ${address} ${port}`, probe, { ...common, address, attempt }, this.plan.timeouts.tls);
