@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The preflight command line: parse, plan, run the specs, write the reports, exit with the contract's code.
 // No heap flag on the #! line: `env -S` (needed to pass one) is not understood by busybox's env (Alpine images),
-// where the tool would not start at all. The heap's growth is bounded at start instead (cli/heap.ts).
+// where the tool would not start at all. A large run's peak memory is mostly garbage V8 has not collected yet;
+// NODE_OPTIONS=--max-old-space-size=1024 makes V8 grow its heap by a smaller factor (README, "Performance").
 import { UsageError } from '../config/errors.js';
 import { listProfiles } from '../config/profiles.js';
 import { toolVersion } from '../runner/document.js';
@@ -9,7 +10,6 @@ import { EXIT_INTERNAL, executeRun } from './execute.js';
 import { allowListOptions, mergeOptions, runOptions, toMergeOptions, toRunOptions } from './run-options.js';
 import { fastRunOptions } from './fast-args.js';
 import { exitWhenFlushed, tolerateClosedReaders } from './streams.js';
-import { boundHeapGrowth } from './heap.js';
 
 const EXIT_USAGE = 2;
 
@@ -124,7 +124,6 @@ export function reportFatal(error: unknown): number {
 }
 
 tolerateClosedReaders();
-boundHeapGrowth();
 // Not process.exit() at once: a report still in the pipe to a slow reader would be cut off.
 // As yargs' hideBin: the arguments after node and the script.
 main(process.argv.slice(2)).then(
