@@ -57,6 +57,7 @@ export function printReport(sizes: readonly SizeFigures[], startup: { medianMs: 
       [`${size.endpoints} endpoints: wall`, seconds(s.oursWallMs), seconds(s.blackboxWallMs), ratio(s.ratios.wall), `ours passed ${passed}; ours less start-up ${ratio(s.ratios.wallAfterStartup)}; UDP drops ${drops}`],
       [`${size.endpoints} endpoints: CPU (user+sys)`, seconds(s.oursCpuMs), seconds(s.blackboxCpuMs), ratio(s.ratios.cpu), ''],
       [`${size.endpoints} endpoints: peak RSS`, mebibytes(s.oursPeakRssKiB), mebibytes(s.blackboxPeakRssKiB), ratio(s.ratios.peakRss), ''],
+      ...probesOnlyRows(size, s.blackboxWallMs, s.blackboxCpuMs),
       [`${size.endpoints} endpoints: JSON result`, `${(s.jsonBytes / 1e6).toFixed(2)} MB`, 'none', '', `${Math.round(s.jsonBytesPerCheck)} bytes per check (${size.checks} checks)`],
     );
   }
@@ -76,4 +77,19 @@ export function printReport(sizes: readonly SizeFigures[], startup: { medianMs: 
   const header = ['measure', 'preflight', 'blackbox_exporter', 'ratio', 'notes'];
   const line = (cells: readonly string[]): string => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   process.stdout.write(`\nMedians of ${rounds} alternating round(s) per size, one sitting.\n\n${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}\n\n`);
+}
+
+/** Our probes without the checks, threaded and in one thread, against blackbox_exporter's medians. */
+function probesOnlyRows(size: SizeFigures, blackboxWallMs: number, blackboxCpuMs: number): string[][] {
+  const rounds = size.pair.probesOnly;
+  if (rounds.length === 0) return [];
+  return [0, 1].map((which) => {
+    const runs = rounds.map((round) => round[which]).filter((run) => run !== undefined);
+    const wallMs = medianOf(runs, (run) => run.wallMs);
+    const threads = runs[0]?.threads ?? 0;
+    return [
+      `${size.endpoints} endpoints: our probes alone, ${threads === 0 ? 'one thread' : `${threads} probe threads`}`, seconds(wallMs), seconds(blackboxWallMs), ratio(wallMs / blackboxWallMs),
+      `no checks, results or reports; CPU ${seconds(medianOf(runs, (run) => run.cpuMs))} (${ratio(medianOf(runs, (run) => run.cpuMs) / blackboxCpuMs)}), peak RSS ${mebibytes(medianOf(runs, (run) => run.peakRssKiB))}`,
+    ];
+  });
 }

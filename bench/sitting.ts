@@ -7,6 +7,7 @@ import { BLACKBOX_BINARY, runProbes, startBlackbox, writeBlackboxConfig, type Pr
 import { cliArgs, runCli, writeEndpointsConfig, type CliOutcome, type CliTarget } from './cli-runs.js';
 import { BLACKBOX_ADDRESS, RELAY_RESOLVER_ADDRESS, type BenchEndpoint, type RunningBenchLab } from './lab.js';
 import { log, median, observed, type SideFigures } from './measure.js';
+import { measureProbesOnly, type ProbesOnlyOutcome } from './probes-only-runs.js';
 import { startRelayInWorker } from './relay-worker.js';
 
 /** Checks per name of the full run: dns once, then tcp, tls and inspection on each of its two addresses. */
@@ -34,6 +35,8 @@ export interface BlackboxOutcome extends SideFigures {
 export interface Pair {
   ours: CliOutcome[];
   blackbox: BlackboxOutcome[];
+  /** Direct runs only: our probes without the checks, per round (threaded, then one thread). */
+  probesOnly: ProbesOnlyOutcome[][];
   oursMedianWallMs: number;
   blackboxMedianWallMs: number;
 }
@@ -53,6 +56,7 @@ export async function measurePair(ctx: SittingContext, size: number, latencyMs: 
   const configFile = await writeEndpointsConfig(ctx.scratch, `endpoints-${size}.json`, endpoints.map((endpoint) => endpoint.name));
   const ours: CliOutcome[] = [];
   const blackbox: BlackboxOutcome[] = [];
+  const probesOnly: ProbesOnlyOutcome[][] = [];
   const label = ` (${size} endpoints${latencyMs === null ? '' : `, through the relay at RTT ${latencyMs} ms`})`;
   for (let round = 1; round <= ctx.rounds; round++) {
     const suffix = `${label}, round ${round} of ${ctx.rounds}`;
@@ -62,8 +66,9 @@ export async function measurePair(ctx: SittingContext, size: number, latencyMs: 
       return runCli(`preflight, ${size * CHECKS_PER_NAME} checks${suffix}`, args, size * CHECKS_PER_NAME, ctx.scratch, ctx.warnings);
     }));
     blackbox.push(await throughRelay(ctx, latencyMs, (target) => measureBlackbox(ctx, endpoints, target, latencyMs === null ? BLACKBOX_SCRAPES : BLACKBOX_SCRAPES_UNDER_LATENCY, suffix)));
+    if (latencyMs === null) probesOnly.push(await measureProbesOnly(ctx, endpoints, suffix));
   }
-  return { ours, blackbox, oursMedianWallMs: median(ours.map((run) => run.wallMs)), blackboxMedianWallMs: median(blackbox.map((run) => run.wallMs)) };
+  return { ours, blackbox, probesOnly, oursMedianWallMs: median(ours.map((run) => run.wallMs)), blackboxMedianWallMs: median(blackbox.map((run) => run.wallMs)) };
 }
 
 type NetworkTarget = Pick<CliTarget, 'resolver' | 'tlsPort'>;
