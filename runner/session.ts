@@ -131,6 +131,8 @@ export class ObservationSession {
 
   /** `port` is the port the endpoint names; the connection goes to its mapped port. */
   tcp(address: string, port: number): Promise<TcpEvidence> {
+    // The first connections are under way: the PKI code the first handshake's judge needs loads meanwhile, not after.
+    if (this.plan.checks.includes('tls') || this.plan.checks.includes('inspection')) void this.chainTrust();
     const probe: Probe<TcpTarget, TcpEvidence> = (target, ctx) => this.threads.run('tcp', target, ctx);
     return this.observe(`tcp ${address} ${port}`, probe, { address, port: this.connectPort(port) }, this.plan.timeouts.connect);
   }
