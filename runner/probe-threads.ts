@@ -52,10 +52,10 @@ export class ProbeThreads {
    * `certificates`: where the DERs of presented chains land, as each reply arrives (before anything awaits it).
    * `signal`: the run's cancellation, passed on to every job in every thread.
    */
-  constructor(private readonly size: number, private readonly certificates: PresentedCertificates, private readonly signal: AbortSignal) {
+  constructor(size: number, private readonly certificates: PresentedCertificates, private readonly signal: AbortSignal) {
     signal.addEventListener('abort', () => this.post({ type: 'cancel-all' }), { once: true });
     // Started now, with the run: a thread loads its modules while the first DNS answers are awaited.
-    if (size > 0) this.threads = this.start();
+    if (size > 0) this.threads = this.start(size);
   }
 
   /** Runs the probe in the least busy thread; here when there are none. */
@@ -89,8 +89,8 @@ export class ProbeThreads {
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
-  private start(): ProbeThread[] {
-    return Array.from({ length: this.size }, () => {
+  private start(size: number): ProbeThread[] {
+    return Array.from({ length: size }, () => {
       const worker = new Worker(WORKER_SCRIPT, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       const thread: ProbeThread = { worker, requests: new Batcher((batch) => worker.postMessage(batch)), pending: new Map() };
       // Held only while it has work: an idle thread never keeps the process alive.
