@@ -1,8 +1,7 @@
 // A probe thread: runs the jobs the main thread's ProbeThreads sends (runner/thread-probes.ts), each under its own
 // deadlines, and answers with the evidence. Cancelling the run cancels every job here at once.
 import { parentPort } from 'node:worker_threads';
-import type { PresentedChain } from '../pki/presented-chain.js';
-import { threadProbe } from './thread-probes.js';
+import { presentedChainIn, threadProbe } from './thread-probes.js';
 import { Batcher, type ThreadReply, type ThreadRequest } from './probe-thread-messages.js';
 
 const port = parentPort;
@@ -28,7 +27,7 @@ function start(request: ThreadRequest): void {
   const ctx = { stepTimeoutMs: request.stepTimeoutMs, signal: controller.signal };
   threadProbe(request.kind, request.input as never, ctx, (fingerprint) => sent.has(fingerprint)).then(
     (output) => {
-      const presented = presentedIn(output);
+      const presented = presentedChainIn(output);
       // Marked when posted, not when read: a DER is "sent" only once a message carrying it is on its way.
       presented?.fingerprints.forEach((fingerprint, index) => presented.ders[index] && sent.add(fingerprint));
       reply({ type: 'done', id: request.id, output });
@@ -39,9 +38,4 @@ function start(request: ThreadRequest): void {
 
 function reply(message: ThreadReply): void {
   replies.send(message);
-}
-
-function presentedIn(output: unknown): PresentedChain | null {
-  const session = (output as { session?: { presented?: PresentedChain | null } }).session;
-  return session?.presented ?? null;
 }

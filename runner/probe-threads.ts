@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import type { PresentedCertificates, PresentedChain } from '../pki/presented-chain.js';
+import type { PresentedCertificates } from '../pki/presented-chain.js';
 import type { ProbeContext } from '../probes/probe.js';
 import { Batcher, type ThreadReply, type ThreadRequest } from './probe-thread-messages.js';
-import { threadProbe, type ThreadProbeKind, type ThreadProbeKinds } from './thread-probes.js';
+import { presentedChainIn, threadProbe, type ThreadProbeKind, type ThreadProbeKinds } from './thread-probes.js';
 
 /** Below this many planned connections a thread's start-up (~30 ms each) costs more than it saves. */
 export const MIN_CONNECTIONS_FOR_THREADS = 32;
@@ -123,7 +123,7 @@ export class ProbeThreads {
   }
 
   private received<T>(output: T): T {
-    const presented = (output as { session?: { presented?: PresentedChain | null } }).session?.presented;
+    const presented = presentedChainIn(output);
     if (presented) this.certificates.learn(presented);
     return output;
   }

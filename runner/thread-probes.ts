@@ -4,6 +4,7 @@
 import { probeTcp, type TcpEvidence, type TcpTarget } from '../probes/tcp.js';
 import type { ProbeContext } from '../probes/probe.js';
 import { attemptTls } from '../probes/tls-attempt.js';
+import type { PresentedChain } from '../pki/presented-chain.js';
 import type { Attempt, AttemptTarget, Mode } from '../probes/tls-evidence.js';
 
 export interface ThreadProbeKinds {
@@ -21,4 +22,10 @@ export function threadProbe<K extends ThreadProbeKind>(kind: K, input: ThreadPro
     tls: ({ target, mode }) => attemptTls(target, mode, ctx, known),
   };
   return probes[kind](input);
+}
+
+/** The chain a job's output carries (a TLS attempt that established a session), whose DERs the main thread keeps. */
+export function presentedChainIn(output: unknown): PresentedChain | null {
+  const session = (output as Partial<Extract<Attempt, { outcome: 'established' }>> | null)?.session;
+  return session?.presented ?? null;
 }
